@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// Recurrent: Keras-exact recurrent neural networks on fast CPU kernels.
+import PackageDescription
+
+let package = Package(
+    name: "Recurrent",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Recurrent", targets: ["Recurrent"]),
+        .executable(name: "recurrent", targets: ["RecurrentCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // OpenBLAS on Linux (Debian's libopenblas-dev, installed by scripts/install-deps.sh).
+        // On macOS the tensor module uses Accelerate instead.
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        // Tensor kernels: storage, BLAS GEMM, vectorised elementwise math, RNG, initializers.
+        .target(
+            name: "RecurrentTensor",
+            dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]
+        ),
+        // Layers, recurrent kernels, losses, optimizers and the model container.
+        .target(
+            name: "RecurrentNN",
+            dependencies: ["RecurrentTensor"]
+        ),
+        // The public library: re-exports every module.
+        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN"]),
+        // The `recurrent` command-line tool.
+        .executableTarget(
+            name: "RecurrentCLI",
+            dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "RecurrentTests",
+            dependencies: ["Recurrent"],
+            exclude: ["Fixtures"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+// CBLAS from OpenBLAS (Debian: libopenblas-dev; include path from pkg-config openblas).
+#include <cblas.h>

@@ -1,0 +1,3 @@
+// The public library: `import Recurrent` gives every module of the package.
+@_exported import RecurrentNN
+@_exported import RecurrentTensor

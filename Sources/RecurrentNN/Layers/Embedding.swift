@@ -1,0 +1,195 @@
+/// Keras `Embedding` (keras/src/layers/core/embedding.py): turns token ids into dense vectors by
+/// looking rows up in a table.
+///
+/// - Weight `embeddings`: `(inputDim, outputDim)`, Keras default initialiser
+///   `RandomUniform(-0.05, 0.05)`.
+/// - Input: `(batch, timesteps)` token ids stored as `Float`; every id must be an integer in
+///   `0..<inputDim` (Keras casts to int32 and lets `take` fail or clip; Recurrent checks).
+/// - Output: `(batch, timesteps, outputDim)`, `output[b, t, :] = embeddings[ids[b, t], :]`.
+/// - Mask: with `maskZero`, `outputMask` is `(batch, timesteps)` holding 1 where the id is not 0
+///   (Keras `compute_mask`: `not_equal(inputs, 0)`); without it the layer produces no mask, and
+///   an incoming mask is ignored (Keras sets `supports_masking = mask_zero`).
+/// - Backward: `embeddings.gradient[r, :] = Σ over positions holding id r of gradOutput[b, t, :]`.
+///   The gradient is dense but only the rows used by the last batch are non-zero: backward
+///   re-zeroes the rows it touched last time and scatter-adds the new ones, so its cost is
+///   `O(batch · timesteps · outputDim)`, never `O(inputDim · outputDim)`. There is no input
+///   gradient (token ids are not differentiable); `backward` returns nil.
+public final class Embedding: Layer {
+    public var name: String
+    public let typeName = "Embedding"
+    /// Vocabulary size: ids run over `0..<inputDim`.
+    public let inputDim: Int
+    /// Length of each embedding vector.
+    public let outputDim: Int
+    /// Whether id 0 is padding, producing a mask for the layers downstream.
+    public let maskZero: Bool
+    public let embeddingsInitializer: Initializer
+
+    /// The table `(inputDim, outputDim)`; nil until `build`.
+    public private(set) var embeddings: Parameter?
+
+    public var parameters: [Parameter] { embeddings.map { [$0] } ?? [] }
+    public var isBuilt: Bool { embeddings != nil }
+
+    /// The distinct rows that the last `backward` wrote into `embeddings.gradient` (every other
+    /// row of the gradient is zero), in order of first use. A sparse optimiser may read it.
+    public private(set) var touchedRows: [Int] = []
+
+    // Forward cache: the ids of the last batch, as Int32, and its shape.
+    private var ids: [Int32] = []
+    private var lastShape: [Int]?
+    // One flag per vocabulary row, set while the row is in `touchedRows` (allocated at build).
+    private var rowIsTouched: [Bool] = []
+
+    /// - Throws: `RecurrentError.invalidConfiguration` when `inputDim` or `outputDim` is not positive.
+    public init(
+        inputDim: Int, outputDim: Int, maskZero: Bool = false,
+        embeddingsInitializer: Initializer = .randomUniform(min: -0.05, max: 0.05),
+        name: String = "embedding"
+    ) throws {
+        guard inputDim > 0, outputDim > 0 else {
+            throw RecurrentError.invalidConfiguration(
+                where: name, message: "inputDim and outputDim must be positive, found \(inputDim) and \(outputDim)")
+        }
+        self.inputDim = inputDim
+        self.outputDim = outputDim
+        self.maskZero = maskZero
+        self.embeddingsInitializer = embeddingsInitializer
+        self.name = name
+    }
+
+    /// `inputShape` is `(timesteps)`.
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        _ = try outputShape(inputShape: inputShape)
+        embeddings = Parameter(
+            name: "embeddings", value: embeddingsInitializer.make([inputDim, outputDim], rng: &rng))
+        rowIsTouched = [Bool](repeating: false, count: inputDim)
+        touchedRows = []
+    }
+
+    /// `(timesteps)` → `(timesteps, outputDim)`.
+    public func outputShape(inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 1, inputShape[0] > 0 else {
+            throw RecurrentError.shapeMismatch(
+                where: name, expected: "an input shape (timesteps) of token ids",
+                found: "\(kerasShapeString(inputShape))")
+        }
+        return inputShape + [outputDim]
+    }
+
+    /// Looks the ids up. `mask` is ignored (Keras's Embedding does not read it).
+    /// - Throws: `shapeMismatch` unless the input is `(batch, timesteps)`; `invalidValue` naming
+    ///   the id and its `[b, t]` position when an id is not an integer in `0..<inputDim`;
+    ///   `notBuilt` before `build`.
+    public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
+        guard let table = embeddings else { throw RecurrentError.notBuilt(layer: name) }
+        try Check.rank(input, 2, layer: name, meaning: "(batch, timesteps) of token ids")
+        guard input.count > 0 else {
+            throw RecurrentError.shapeMismatch(where: name, expected: "a non-empty input", found: "shape \(input.shape)")
+        }
+        let n = input.count, timesteps = input.shape[1], d = outputDim
+        if ids.count != n { ids = [Int32](repeating: 0, count: n) }
+        // Validate and convert every id before touching the output.
+        let bad: Int? = input.withUnsafeBufferPointer { x in
+            ids.withUnsafeMutableBufferPointer { out in
+                let limit = Float(inputDim)
+                for i in 0..<n {
+                    let v = x[i]
+                    // `v >= 0 && v < limit` is false for NaN; `rounded` rejects fractions.
+                    guard v >= 0, v < limit, v == v.rounded(.towardZero) else { return i }
+                    out[i] = Int32(v)
+                }
+                return nil
+            }
+        }
+        if let i = bad {
+            let v = input.data[i]
+            throw RecurrentError.invalidValue(
+                where: name,
+                expected: "integer token ids in 0..<\(inputDim)",
+                found: "\(v) at position [\(i / timesteps), \(i % timesteps)]")
+        }
+        lastShape = input.shape
+        // Gather: one memcpy of `outputDim` floats per position into uninitialised storage.
+        let data = [Float](unsafeUninitializedCapacity: n * d) { out, initialized in
+            table.value.withUnsafeBufferPointer { e in
+                ids.withUnsafeBufferPointer { idp in
+                    let src = e.baseAddress!, dst = out.baseAddress!
+                    for i in 0..<n {
+                        (dst + i * d).initialize(from: src + Int(idp[i]) * d, count: d)
+                    }
+                }
+            }
+            initialized = n * d
+        }
+        return Tensor(uncheckedShape: input.shape + [d], data: data)
+    }
+
+    /// With `maskZero`: `(batch, timesteps)` with 1 where the id is not 0; otherwise nil.
+    public func outputMask(input: Tensor, mask: Tensor?) -> Tensor? {
+        guard maskZero else { return nil }
+        var m = Tensor(shape: input.shape)
+        input.withUnsafeBufferPointer { x in
+            m.withUnsafeMutableBufferPointer { p in
+                for i in 0..<x.count { p[i] = x[i] != 0 ? 1 : 0 }
+            }
+        }
+        return m
+    }
+
+    /// Scatter-adds `gradOutput` `(batch, timesteps, outputDim)` into the rows of
+    /// `embeddings.gradient` used by the last forward. Returns nil (ids have no gradient).
+    /// - Throws: `shapeMismatch` when `gradOutput` is not the shape of the last output;
+    ///   `invalidConfiguration` when no forward came first.
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        guard let table = embeddings else { throw RecurrentError.notBuilt(layer: name) }
+        guard let shape = lastShape else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
+        }
+        guard gradOutput.shape == shape + [outputDim] else {
+            throw RecurrentError.shapeMismatch(
+                where: "\(name) backward", expected: "a gradient of shape \(shape + [outputDim])",
+                found: "shape \(gradOutput.shape)")
+        }
+        let d = outputDim, n = ids.count
+        gradOutput.withUnsafeBufferPointer { g in
+            table.gradient.withUnsafeMutableBufferPointer { gw in
+                let gw = gw.baseAddress!, g = g.baseAddress!
+                // Re-zero the rows the previous backward wrote.
+                for r in touchedRows {
+                    (gw + r * d).update(repeating: 0, count: d)
+                    rowIsTouched[r] = false
+                }
+                touchedRows.removeAll(keepingCapacity: true)
+                ids.withUnsafeBufferPointer { idp in
+                    for i in 0..<n {
+                        let r = Int(idp[i])
+                        let row = gw + r * d, src = g + i * d
+                        if !rowIsTouched[r] {
+                            rowIsTouched[r] = true
+                            touchedRows.append(r)
+                            row.update(from: src, count: d)
+                        } else {
+                            addInPlace(row, src, d)
+                        }
+                    }
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time.
+@inline(__always)
+private func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+    var j = 0
+    while j + 16 <= n {
+        VectorMath.store(VectorMath.load(dst + j) + VectorMath.load(src + j), dst + j)
+        j += 16
+    }
+    while j < n {
+        dst[j] += src[j]
+        j += 1
+    }
+}

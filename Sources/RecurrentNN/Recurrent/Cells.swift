@@ -1,0 +1,49 @@
+/// Keras `SimpleRNN` (keras/src/layers/rnn/simple_rnn.py): h = act(x·K + b + h₋₁·R).
+/// Weights: `kernel (features, units)` glorot_uniform, `recurrent_kernel (units, units)`
+/// orthogonal, `bias (units)` zeros. Input `(batch, timesteps, features)`.
+public final class SimpleRNN: RecurrentLayer {
+    public init(_ units: Int, activation: Activation = .tanh, useBias: Bool = true,
+                returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
+                dropout: Float = 0, recurrentDropout: Float = 0, name: String = "simple_rnn") {
+        super.init(kind: .simple, typeName: "SimpleRNN", name: name, units: units, activation: activation,
+                   recurrentActivation: .sigmoid, useBias: useBias, returnSequences: returnSequences,
+                   returnState: returnState, goBackwards: goBackwards, dropout: dropout,
+                   recurrentDropout: recurrentDropout, unitForgetBias: false)
+    }
+}
+
+/// Keras `LSTM` (keras/src/layers/rnn/lstm.py), gates in the order i, f, c, o.
+/// Weights: `kernel (features, 4·units)` glorot_uniform (fan-out 4·units),
+/// `recurrent_kernel (units, 4·units)` orthogonal over the whole matrix, `bias (4·units)` zeros
+/// with the forget part set to 1 when `unitForgetBias` (the Keras default).
+/// Parameters: 4·units·(features + units + 1), e.g. LSTM(120) on 120 features = 115,680.
+public final class LSTM: RecurrentLayer {
+    public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
+                useBias: Bool = true, unitForgetBias: Bool = true, returnSequences: Bool = false,
+                returnState: Bool = false, goBackwards: Bool = false, dropout: Float = 0,
+                recurrentDropout: Float = 0, name: String = "lstm") {
+        super.init(kind: .lstm, typeName: "LSTM", name: name, units: units, activation: activation,
+                   recurrentActivation: recurrentActivation, useBias: useBias, returnSequences: returnSequences,
+                   returnState: returnState, goBackwards: goBackwards, dropout: dropout,
+                   recurrentDropout: recurrentDropout, unitForgetBias: unitForgetBias)
+    }
+}
+
+/// Keras `GRU` (keras/src/layers/rnn/gru.py), gates in the order z, r, h.
+/// Weights: `kernel (features, 3·units)`, `recurrent_kernel (units, 3·units)`, and `bias` of shape
+/// `(2, 3·units)` (input and recurrent bias) when `resetAfter` (the Keras default) or `(3·units)`
+/// otherwise. GRU(128) on 100 features has 88,320 parameters with `resetAfter`, 87,936 without.
+public final class GRU: RecurrentLayer {
+    public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
+                useBias: Bool = true, resetAfter: Bool = true, returnSequences: Bool = false,
+                returnState: Bool = false, goBackwards: Bool = false, dropout: Float = 0,
+                recurrentDropout: Float = 0, name: String = "gru") {
+        super.init(kind: .gru(resetAfter: resetAfter), typeName: "GRU", name: name, units: units,
+                   activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
+                   returnSequences: returnSequences, returnState: returnState, goBackwards: goBackwards,
+                   dropout: dropout, recurrentDropout: recurrentDropout, unitForgetBias: false)
+    }
+
+    /// Whether the reset gate is applied after the recurrent product (Keras `reset_after`).
+    public var resetAfter: Bool { kind == .gru(resetAfter: true) }
+}

@@ -1,0 +1,242 @@
+/// Forward kernels of `RecurrentLayer` (see its documentation for the formulas and design).
+///
+/// Layouts: `gates` is `(B, T, G)` in time order, `hs`/`cs`/`acs` are `(B, T, U)` in processing
+/// order (step `s` reads time `t = goBackwards ? T-1-s : s`), `rh` is `(B, T, U)` in time order.
+extension RecurrentLayer {
+    func runForward(_ input: Tensor, mask: Tensor?, B: Int, T: Int) {
+        let U = units, G = gateWidth, F = inputDim
+        let gp = gates.reserve(B * T * G)
+        _ = hs.reserve(B * T * U)
+        if kind == .lstm { _ = cs.reserve(B * T * U); _ = acs.reserve(B * T * U) }
+        if case .gru = kind { _ = rh.reserve(B * T * U) }
+        let K = kernel.value.data
+        input.withUnsafeBufferPointer { xb in
+            K.withUnsafeBufferPointer { kb in
+                inputProjection(x: xb.baseAddress!, kernel: kb.baseAddress!, rows: B * T, B: B, T: T, F: F, G: G, out: gp)
+            }
+        }
+        let R = recurrentKernel.value.data
+        let bias = biasParameter?.value.data ?? []
+        let maskData = mask?.data
+        let slices = Parallel.ranges(B, minChunk: 8)
+        R.withUnsafeBufferPointer { rb in
+            bias.withUnsafeBufferPointer { bb in
+                withOptionalPointer(maskData) { mp in
+                    let ctx = UnsafeSendable((rb.baseAddress!, bias.isEmpty ? nil : bb.baseAddress, mp))
+                    Parallel.forEach(slices.count) { w in
+                        let (r, b, m) = ctx.value
+                        self.forwardSlice(slices[w], B: B, T: T, R: r, bias: b, mask: m)
+                    }
+                }
+            }
+        }
+    }
+
+    /// gates = x·K over all timesteps (dropout masks applied to x first in training).
+    func inputProjection(x: UnsafePointer<Float>, kernel K: UnsafePointer<Float>, rows: Int,
+                         B: Int, T: Int, F: Int, G: Int, out: UnsafeMutablePointer<Float>) {
+        if inputMasks.isEmpty {
+            BLAS.gemmParallel(m: rows, n: G, k: F, a: x, lda: F, b: K, ldb: G, c: out, ldc: G)
+            return
+        }
+        let xd = xDropped.reserve(rows * F)
+        let U = units
+        for (g, m) in inputMasks.enumerated() {
+            applyRowMask(x, m, B: B, T: T, width: F, into: xd)
+            if inputMasks.count == 1 {
+                BLAS.gemmParallel(m: rows, n: G, k: F, a: xd, lda: F, b: K, ldb: G, c: out, ldc: G)
+            } else {
+                BLAS.gemmParallel(m: rows, n: U, k: F, a: xd, lda: F, b: K + g * U, ldb: G, c: out + g * U, ldc: G)
+            }
+        }
+    }
+
+    /// For one slice of the batch, runs every step of the recurrence.
+    func forwardSlice(_ rows: Range<Int>, B: Int, T: Int, R: UnsafePointer<Float>,
+                      bias: UnsafePointer<Float>?, mask: UnsafePointer<Float>?) {
+        let U = units, G = gateWidth, n = rows.count, b0 = rows.lowerBound
+        if n == 0 { return }
+        let ldP = T * G, ldH = T * U
+        let gp = gates.pointer, hp = hs.pointer
+        let cp = cs.pointer, acp = acs.pointer, rhp = rh.pointer
+        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: n * U)
+        zeros.initialize(repeating: 0, count: n * U)
+        let q = UnsafeMutablePointer<Float>.allocate(capacity: n * G)
+        q.initialize(repeating: 0, count: n * G)
+        let hm = UnsafeMutablePointer<Float>.allocate(capacity: n * U)  // h₋₁ times a recurrent mask
+        hm.initialize(repeating: 0, count: n * U)
+        defer { zeros.deallocate(); q.deallocate(); hm.deallocate() }
+        let act = activation, ract = recurrentActivation
+        let kindNow = kind
+        let recMasks = recurrentMasks
+
+        for s in 0..<T {
+            let t = goBackwards ? T - 1 - s : s
+            let P = gp + (b0 * T + t) * G
+            let Hcur = hp + (b0 * T + s) * U
+            let Hprev: UnsafeMutablePointer<Float> = s == 0 ? zeros : hp + (b0 * T + s - 1) * U
+            let ldHp = s == 0 ? U : ldH
+
+            // Recurrent products.
+            switch kindNow {
+            case .simple, .lstm:
+                if recMasks.isEmpty {
+                    BLAS.gemm(m: n, n: G, k: U, a: Hprev, lda: ldHp, b: R, ldb: G, beta: 1, c: P, ldc: ldP)
+                } else {
+                    for g in 0..<gateCount {
+                        maskedRows(Hprev, ldHp, recMasks[g], b0: b0, n: n, U: U, into: hm)
+                        BLAS.gemm(m: n, n: U, k: U, a: hm, lda: U, b: R + g * U, ldb: G, beta: 1, c: P + g * U, ldc: ldP)
+                    }
+                }
+            case .gru(resetAfter: true):
+                if recMasks.isEmpty {
+                    BLAS.gemm(m: n, n: G, k: U, a: Hprev, lda: ldHp, b: R, ldb: G, beta: 0, c: q, ldc: G)
+                } else {
+                    for g in 0..<3 {
+                        maskedRows(Hprev, ldHp, recMasks[g], b0: b0, n: n, U: U, into: hm)
+                        BLAS.gemm(m: n, n: U, k: U, a: hm, lda: U, b: R + g * U, ldb: G, beta: 0, c: q + g * U, ldc: G)
+                    }
+                }
+            case .gru(resetAfter: false):
+                if recMasks.isEmpty {
+                    BLAS.gemm(m: n, n: 2 * U, k: U, a: Hprev, lda: ldHp, b: R, ldb: G, beta: 1, c: P, ldc: ldP)
+                } else {
+                    for g in 0..<2 {
+                        maskedRows(Hprev, ldHp, recMasks[g], b0: b0, n: n, U: U, into: hm)
+                        BLAS.gemm(m: n, n: U, k: U, a: hm, lda: U, b: R + g * U, ldb: G, beta: 1, c: P + g * U, ldc: ldP)
+                    }
+                }
+            }
+
+            // Fused pointwise pass, row by row.
+            switch kindNow {
+            case .simple:
+                for j in 0..<n {
+                    let row = P + j * ldP, hrow = Hcur + j * ldH
+                    if let mask, mask[(b0 + j) * T + t] == 0 {
+                        copyRow(Hprev + j * ldHp, to: hrow, U)
+                        continue
+                    }
+                    if let bias { addRow(bias, into: row, U) }
+                    act.apply(row, count: U, rowLength: U)
+                    copyRow(row, to: hrow, U)
+                }
+            case .lstm:
+                let Ccur = cp + (b0 * T + s) * U, ACcur = acp + (b0 * T + s) * U
+                let Cprev: UnsafeMutablePointer<Float> = s == 0 ? zeros : cp + (b0 * T + s - 1) * U
+                for j in 0..<n {
+                    let row = P + j * ldP, hrow = Hcur + j * ldH, crow = Ccur + j * ldH, acrow = ACcur + j * ldH
+                    let cprev = Cprev + j * ldHp
+                    if let mask, mask[(b0 + j) * T + t] == 0 {
+                        copyRow(Hprev + j * ldHp, to: hrow, U)
+                        copyRow(cprev, to: crow, U)
+                        continue
+                    }
+                    if let bias { addRow(bias, into: row, G) }
+                    ract.apply(row, count: 2 * U, rowLength: 2 * U)
+                    act.apply(row + 2 * U, count: U, rowLength: U)
+                    ract.apply(row + 3 * U, count: U, rowLength: U)
+                    let gi = row, gf = row + U, gg = row + 2 * U
+                    for u in 0..<U { crow[u] = gf[u] * cprev[u] + gi[u] * gg[u] }
+                    copyRow(crow, to: acrow, U)
+                    act.apply(acrow, count: U, rowLength: U)
+                    let go = row + 3 * U
+                    for u in 0..<U { hrow[u] = go[u] * acrow[u] }
+                }
+            case .gru(resetAfter: true):
+                let RH = rhp + (b0 * T + t) * U
+                let recBias = bias.map { $0 + G }
+                for j in 0..<n {
+                    let row = P + j * ldP, hrow = Hcur + j * ldH, qrow = q + j * G, rhrow = RH + j * ldH
+                    let hprev = Hprev + j * ldHp
+                    if let mask, mask[(b0 + j) * T + t] == 0 {
+                        copyRow(hprev, to: hrow, U)
+                        continue
+                    }
+                    if let bias, let recBias {
+                        addRow(bias, into: row, G)
+                        addRow(recBias, into: qrow, G)
+                    }
+                    addRow(qrow, into: row, 2 * U)
+                    ract.apply(row, count: 2 * U, rowLength: 2 * U)
+                    copyRow(qrow + 2 * U, to: rhrow, U)
+                    let gz = row, gr = row + U, gh = row + 2 * U
+                    for u in 0..<U { gh[u] += gr[u] * rhrow[u] }
+                    act.apply(gh, count: U, rowLength: U)
+                    for u in 0..<U { hrow[u] = gz[u] * hprev[u] + (1 - gz[u]) * gh[u] }
+                }
+            case .gru(resetAfter: false):
+                let RH = rhp + (b0 * T + t) * U
+                for j in 0..<n {
+                    let row = P + j * ldP, rhrow = RH + j * ldH, hprev = Hprev + j * ldHp
+                    if let bias { addRow(bias, into: row, 2 * U) }
+                    ract.apply(row, count: 2 * U, rowLength: 2 * U)
+                    let gr = row + U
+                    if recMasks.isEmpty {
+                        for u in 0..<U { rhrow[u] = gr[u] * hprev[u] }
+                    } else {
+                        let m = recMasks[2]
+                        let mrow = (b0 + j) * U
+                        for u in 0..<U { rhrow[u] = gr[u] * hprev[u] * m[mrow + u] }
+                    }
+                }
+                BLAS.gemm(m: n, n: U, k: U, a: RH, lda: ldH, b: R + 2 * U, ldb: G, beta: 0, c: q, ldc: U)
+                for j in 0..<n {
+                    let row = P + j * ldP, hrow = Hcur + j * ldH, hprev = Hprev + j * ldHp
+                    if let mask, mask[(b0 + j) * T + t] == 0 {
+                        copyRow(hprev, to: hrow, U)
+                        continue
+                    }
+                    let gz = row, gh = row + 2 * U, qrow = q + j * U
+                    if let bias { addRow(bias + 2 * U, into: gh, U) }
+                    addRow(qrow, into: gh, U)
+                    act.apply(gh, count: U, rowLength: U)
+                    for u in 0..<U { hrow[u] = gz[u] * hprev[u] + (1 - gz[u]) * gh[u] }
+                }
+            }
+        }
+    }
+}
+
+@inline(__always)
+func copyRow(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n > 0 && UnsafePointer(dst) != src { dst.update(from: src, count: n) }
+}
+
+@inline(__always)
+func addRow(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    for i in 0..<n { dst[i] += src[i] }
+}
+
+/// `into[j, :] = src[j, :] * mask[b0 + j, :]` for `n` rows of width `U`.
+@inline(__always)
+func maskedRows(_ src: UnsafePointer<Float>, _ ld: Int, _ mask: [Float], b0: Int, n: Int, U: Int,
+                into dst: UnsafeMutablePointer<Float>) {
+    mask.withUnsafeBufferPointer { m in
+        for j in 0..<n {
+            let s = src + j * ld, d = dst + j * U, mr = m.baseAddress! + (b0 + j) * U
+            for u in 0..<U { d[u] = s[u] * mr[u] }
+        }
+    }
+}
+
+/// `dst[b, t, :] = x[b, t, :] * mask[b, :]` over `(B, T, width)`.
+func applyRowMask(_ x: UnsafePointer<Float>, _ mask: [Float], B: Int, T: Int, width: Int,
+                  into dst: UnsafeMutablePointer<Float>) {
+    mask.withUnsafeBufferPointer { m in
+        for b in 0..<B {
+            let mr = m.baseAddress! + b * width
+            for t in 0..<T {
+                let o = (b * T + t) * width
+                for f in 0..<width { dst[o + f] = x[o + f] * mr[f] }
+            }
+        }
+    }
+}
+
+/// Calls `body` with the array's base pointer, or nil for a nil array.
+@inline(__always)
+func withOptionalPointer<R>(_ a: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    guard let a else { return body(nil) }
+    return a.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,268 @@
+/// Which recurrent cell a `RecurrentLayer` runs.
+///
+/// Gate orders and formulas follow Keras 3 (keras/src/layers/rnn/simple_rnn.py, lstm.py, gru.py):
+/// - `simple`: h = act(x·K + b + h₋₁·R)
+/// - `lstm` (gates i, f, c, o): z = x·K + h₋₁·R + b; i = σ(z_i), f = σ(z_f), g = act(z_c), o = σ(z_o);
+///   c = f·c₋₁ + i·g; h = o·act(c)
+/// - `gru` (gates z, r, h): with `resetAfter` (Keras default, bias `(2, 3·units)` = input and
+///   recurrent bias): z = σ(x_z + h₋₁R_z + b′_z), r = σ(x_r + h₋₁R_r + b′_r),
+///   hh = act(x_h + r·(h₋₁R_h + b′_h)); without it (bias `(3·units)`): hh = act(x_h + (r·h₋₁)·R_h);
+///   then h = z·h₋₁ + (1 − z)·hh. Here x_g = x·K_g + b_g and σ is the recurrent activation.
+public enum RecurrentCellKind: Sendable, Equatable {
+    case simple
+    case lstm
+    case gru(resetAfter: Bool)
+
+    /// Number of fused gates: 1, 4 or 3.
+    public var gateCount: Int {
+        switch self {
+        case .simple: return 1
+        case .lstm: return 4
+        case .gru: return 3
+        }
+    }
+}
+
+/// The shared driver of `SimpleRNN`, `LSTM` and `GRU`: Keras's `RNN` layer with one fused cell.
+///
+/// Input `(batch, timesteps, features)`; output `(batch, units)`, or `(batch, timesteps, units)`
+/// with `returnSequences` (in processing order, so reversed in time with `goBackwards`, as Keras).
+/// With `returnState`, `forwardWithStates` also returns the final `h` (and `c` for LSTM).
+///
+/// Kernels (Appleyard et al. 2016; oneDNN RNN design):
+/// - forward: the input projection of all timesteps is one GEMM `(B·T, in) × (in, k·units)`;
+///   each step then does one recurrent GEMM and one fused pointwise pass over all gates, which
+///   leaves the activated gates in the workspace for backward;
+/// - backward: BPTT per step overwrites the gates with their pre-activation gradients; the
+///   kernel, recurrent-kernel and bias gradients and the input gradient are then GEMMs over all
+///   timesteps at once;
+/// - the batch is split across the cores for the recurrence (each core runs the whole sequence
+///   for its rows with single-threaded BLAS), and the large GEMMs are split across the cores too.
+///
+/// Masking (Keras 3 backend `rnn`): at a step whose mask is 0 the state is carried unchanged and
+/// the output repeats the previous output (zeros before the first real step).
+///
+/// Dropout (Keras 3 `DropoutRNNCell`): masks drawn once per batch and reused at every step. With
+/// `recurrentDropout == 0` one input mask is shared by all gates (Keras implementation 2); with
+/// `recurrentDropout > 0` Keras switches to implementation 1 and draws one input mask and one
+/// recurrent mask per gate; Recurrent does the same.
+public class RecurrentLayer: Layer {
+    public var name: String
+    public let typeName: String
+    public let kind: RecurrentCellKind
+    /// Dimensionality of the output and state.
+    public let units: Int
+    /// Activation of the candidate and output (Keras default tanh).
+    public let activation: Activation
+    /// Activation of the gates (Keras 3 default sigmoid; unused by SimpleRNN).
+    public let recurrentActivation: Activation
+    public let useBias: Bool
+    public var returnSequences: Bool
+    public var returnState: Bool
+    public var goBackwards: Bool
+    /// Fraction of the inputs to drop in training, in [0, 1).
+    public let dropout: Float
+    /// Fraction of the recurrent state to drop in training, in [0, 1).
+    public let recurrentDropout: Float
+    /// LSTM only: initialise the forget-gate bias to 1 (Keras `unit_forget_bias`).
+    public let unitForgetBias: Bool
+
+    public private(set) var parameters: [Parameter] = []
+    public var isBuilt: Bool { !parameters.isEmpty }
+    public private(set) var inputDim = 0
+
+    var kernel: Parameter! { parameters.first { $0.name == "kernel" } }
+    var recurrentKernel: Parameter! { parameters.first { $0.name == "recurrent_kernel" } }
+    var biasParameter: Parameter? { parameters.first { $0.name == "bias" } }
+
+    // Workspaces, kept between calls.
+    let gates = Buffer()        // (B, T, G) time order: pre-activations → activations → gradients
+    let hs = Buffer()           // (B, T, U) processing order: h after each step (= outputs)
+    let cs = Buffer()           // LSTM: (B, T, U) c after each step
+    let acs = Buffer()          // LSTM: (B, T, U) act(c)
+    let rh = Buffer()           // GRU: (B, T, U) time order: recurrent h-part (after) or r·h₋₁ (before)
+    let xDropped = Buffer()     // input times its dropout mask (shared-mask case)
+    let hPrevBuffer = Buffer()  // backward: h₋₁ of every step, time order
+    let hMaskedBuffer = Buffer()
+    let onesBuffer = Buffer()
+    var rng = RandomGenerator(seed: 0)
+    var inputMasks: [[Float]] = []      // per gate (or one shared), each (B, F)
+    var recurrentMasks: [[Float]] = []  // per gate, each (B, U)
+
+    // Cache of the last forward.
+    var lastInput: Tensor?
+    var lastMask: Tensor?
+    var lastTraining = false
+    var lastBatch = 0, lastSteps = 0
+
+    init(kind: RecurrentCellKind, typeName: String, name: String, units: Int, activation: Activation,
+         recurrentActivation: Activation, useBias: Bool, returnSequences: Bool, returnState: Bool,
+         goBackwards: Bool, dropout: Float, recurrentDropout: Float, unitForgetBias: Bool) {
+        precondition(units > 0, "\(typeName): units must be positive, got \(units)")
+        self.kind = kind
+        self.typeName = typeName
+        self.name = name
+        self.units = units
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        self.useBias = useBias
+        self.returnSequences = returnSequences
+        self.returnState = returnState
+        self.goBackwards = goBackwards
+        self.dropout = dropout
+        self.recurrentDropout = recurrentDropout
+        self.unitForgetBias = unitForgetBias
+    }
+
+    var gateCount: Int { kind.gateCount }
+    var gateWidth: Int { kind.gateCount * units }
+    var isGRUResetAfter: Bool { kind == .gru(resetAfter: true) }
+
+    func validateConfiguration() throws {
+        for (label, rate) in [("dropout", dropout), ("recurrentDropout", recurrentDropout)] {
+            guard rate >= 0, rate < 1 else {
+                throw RecurrentError.invalidConfiguration(
+                    where: name, message: "\(label) must be in [0, 1), got \(rate)")
+            }
+        }
+        for a in [activation, recurrentActivation] where !a.isElementwise {
+            throw RecurrentError.invalidConfiguration(
+                where: name, message: "activation '\(a.rawValue)' is not elementwise; use tanh, sigmoid, relu, hard_sigmoid or linear")
+        }
+    }
+
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        try validateConfiguration()
+        guard inputShape.count == 2, inputShape[1] > 0 else {
+            throw RecurrentError.shapeMismatch(
+                where: name, expected: "an input shape (timesteps, features)", found: "\(inputShape)")
+        }
+        inputDim = inputShape[1]
+        let g = gateWidth
+        var ps = [
+            Parameter(name: "kernel", value: Initializer.glorotUniform.make([inputDim, g], rng: &rng)),
+            Parameter(name: "recurrent_kernel", value: Initializer.orthogonal(gain: 1).make([units, g], rng: &rng)),
+        ]
+        if useBias {
+            var b: Tensor
+            if isGRUResetAfter {
+                b = Tensor(shape: [2, g])
+            } else {
+                b = Tensor(shape: [g])
+                if kind == .lstm && unitForgetBias {
+                    for j in units..<(2 * units) { b.data[j] = 1 }
+                }
+            }
+            ps.append(Parameter(name: "bias", value: b))
+        }
+        parameters = ps
+        self.rng = rng.fork()
+    }
+
+    public func outputShape(inputShape: [Int]) throws -> [Int] {
+        guard inputShape.count == 2 else {
+            throw RecurrentError.shapeMismatch(
+                where: name, expected: "an input shape (timesteps, features)", found: "\(inputShape)")
+        }
+        return returnSequences ? [inputShape[0], units] : [units]
+    }
+
+    public func outputMask(input: Tensor, mask: Tensor?) -> Tensor? {
+        returnSequences ? mask : nil
+    }
+
+    public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
+        try forwardWithStates(input, mask: mask, training: training)[0]
+    }
+
+    /// Runs the layer and returns `[output, h]` (`[output, h, c]` for LSTM); `h` and `c` are the
+    /// final states `(batch, units)`. Throws on a wrong shape, NaN/Inf input or a bad mask.
+    public func forwardWithStates(_ input: Tensor, mask: Tensor?, training: Bool) throws -> [Tensor] {
+        try Check.built(self)
+        try Check.rank(input, 3, layer: name, meaning: "(batch, timesteps, features)")
+        try Check.lastAxis(input, inputDim, layer: name)
+        try Check.finite(input, layer: name)
+        try Check.mask(mask, for: input, layer: name)
+        let B = input.shape[0], T = input.shape[1]
+        guard T > 0 else {
+            throw RecurrentError.shapeMismatch(where: name, expected: "at least one timestep", found: "shape \(input.shape)")
+        }
+        lastInput = input
+        lastMask = mask
+        lastTraining = training
+        lastBatch = B
+        lastSteps = T
+        drawDropoutMasks(batch: B, training: training)
+        runForward(input, mask: mask, B: B, T: T)
+        return collectOutputs(B: B, T: T)
+    }
+
+    func drawDropoutMasks(batch B: Int, training: Bool) {
+        inputMasks = []
+        recurrentMasks = []
+        guard training else { return }
+        let perGate = recurrentDropout > 0
+        func draw(_ n: Int, _ rate: Float) -> [Float] {
+            let scale = 1 / (1 - rate)
+            return (0..<n).map { _ in rng.uniform() < rate ? 0 : scale }
+        }
+        if dropout > 0 {
+            inputMasks = (0..<(perGate ? gateCount : 1)).map { _ in draw(B * inputDim, dropout) }
+        }
+        if recurrentDropout > 0 {
+            recurrentMasks = (0..<gateCount).map { _ in draw(B * units, recurrentDropout) }
+        }
+    }
+
+    func collectOutputs(B: Int, T: Int) -> [Tensor] {
+        let U = units
+        let h = hs.pointer
+        var last = Tensor(shape: [B, U])
+        last.withUnsafeMutableBufferPointer { p in
+            for b in 0..<B { (p.baseAddress! + b * U).update(from: h + (b * T + T - 1) * U, count: U) }
+        }
+        var out: [Tensor]
+        if returnSequences {
+            let seq = Tensor(uncheckedShape: [B, T, U], data: Array(UnsafeBufferPointer(start: h, count: B * T * U)))
+            out = [seq, last]
+        } else {
+            out = [last, last]
+        }
+        if kind == .lstm {
+            var c = Tensor(shape: [B, U])
+            let cp = cs.pointer
+            c.withUnsafeMutableBufferPointer { p in
+                for b in 0..<B { (p.baseAddress! + b * U).update(from: cp + (b * T + T - 1) * U, count: U) }
+            }
+            out.append(c)
+        }
+        return out
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        try backwardWithStates(gradOutput, stateGradients: [], needsInputGradient: needsInputGradient)
+    }
+
+    /// Backpropagates the gradient of the output and, optionally, of the final states
+    /// (`[dh]` or `[dh, dc]`, each `(batch, units)`; empty for none).
+    public func backwardWithStates(_ gradOutput: Tensor, stateGradients: [Tensor?],
+                                   needsInputGradient: Bool) throws -> Tensor? {
+        guard let input = lastInput else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
+        }
+        let B = lastBatch, T = lastSteps, U = units
+        let expected = returnSequences ? [B, T, U] : [B, U]
+        guard gradOutput.shape == expected else {
+            throw RecurrentError.shapeMismatch(where: name, expected: "an output gradient of shape \(expected)",
+                                               found: "shape \(gradOutput.shape)")
+        }
+        for g in stateGradients {
+            if let g, g.shape != [B, U] {
+                throw RecurrentError.shapeMismatch(where: name, expected: "a state gradient of shape \([B, U])",
+                                                   found: "shape \(g.shape)")
+            }
+        }
+        return runBackward(input, gradOutput: gradOutput, stateGradients: stateGradients,
+                           B: B, T: T, needsInputGradient: needsInputGradient)
+    }
+}

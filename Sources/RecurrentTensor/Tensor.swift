@@ -1,0 +1,113 @@
+/// A dense, contiguous, row-major tensor of 32-bit floats.
+///
+/// `shape` lists the extent of each axis, outermost first; Recurrent writes shapes as
+/// `(batch, timesteps, features)` as Keras does. The element at index `(i0, i1, …)` lives at
+/// `data[((i0 * shape[1]) + i1) * shape[2] + …]`.
+///
+/// `Tensor` is a value type with copy-on-write storage (a Swift `Array<Float>`): assigning a tensor
+/// and then mutating one of the copies never changes the other. Hot loops reach the storage through
+/// `withUnsafeBufferPointer` / `withUnsafeMutableBufferPointer`, which do not allocate.
+public struct Tensor: Sendable, Equatable {
+    /// Extent of each axis, outermost first. Empty for a scalar.
+    public private(set) var shape: [Int]
+    /// The elements in row-major order; `data.count == shape.reduce(1, *)`.
+    public var data: [Float]
+
+    /// A tensor of the given shape filled with `value` (zeros by default).
+    public init(shape: [Int], repeating value: Float = 0) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
+        self.shape = shape
+        self.data = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor of the given shape holding `data` in row-major order.
+    /// - Throws: `RecurrentError.shapeMismatch` when `data.count` is not the product of `shape`.
+    public init(shape: [Int], data: [Float]) throws {
+        let count = shape.reduce(1, *)
+        guard count == data.count, shape.allSatisfy({ $0 >= 0 }) else {
+            throw RecurrentError.shapeMismatch(
+                where: "Tensor(shape:data:)", expected: "\(count) elements for shape \(shape)",
+                found: "\(data.count) elements")
+        }
+        self.shape = shape
+        self.data = data
+    }
+
+    /// Internal unchecked initialiser for kernels that already know the sizes agree.
+    public init(uncheckedShape shape: [Int], data: [Float]) {
+        self.shape = shape
+        self.data = data
+    }
+
+    /// Number of elements (the product of `shape`).
+    @inlinable public var count: Int { data.count }
+
+    /// Number of axes.
+    @inlinable public var rank: Int { shape.count }
+
+    /// A tensor with the same elements and a new shape of the same element count.
+    /// - Throws: `RecurrentError.shapeMismatch` if the element counts differ.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        try Tensor(shape: newShape, data: data)
+    }
+
+    /// Reads or writes one element by its multi-index. Bounds are checked; use the buffer
+    /// accessors in hot loops.
+    public subscript(_ index: Int...) -> Float {
+        get { data[flatIndex(index)] }
+        set { data[flatIndex(index)] = newValue }
+    }
+
+    private func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "Tensor: index \(index) for shape \(shape)")
+        var flat = 0
+        for (i, n) in zip(index, shape) {
+            precondition(i >= 0 && i < n, "Tensor: index \(index) out of bounds for shape \(shape)")
+            flat = flat * n + i
+        }
+        return flat
+    }
+
+    /// Calls `body` with a read-only pointer to the contiguous elements.
+    @inlinable
+    public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try data.withUnsafeBufferPointer(body)
+    }
+
+    /// Calls `body` with a mutable pointer to the contiguous elements (copying first if shared).
+    @inlinable
+    public mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
+        try data.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// Sets every element to zero without reallocating.
+    @inlinable
+    public mutating func zero() {
+        data.withUnsafeMutableBufferPointer { p in
+            p.baseAddress?.update(repeating: 0, count: p.count)
+        }
+    }
+
+    /// Returns the index of the first NaN or infinite element, or nil when every element is finite.
+    public func firstNonFinite() -> Int? {
+        data.withUnsafeBufferPointer { p in
+            for i in 0..<p.count where !p[i].isFinite { return i }
+            return nil
+        }
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let head = data.prefix(8).map { String($0) }.joined(separator: ", ")
+        return "Tensor(shape: \(shape), data: [\(head)\(data.count > 8 ? ", …" : "")])"
+    }
+}
+
+/// Formats a shape the way Keras prints it, with `None` for the batch axis: `(None, 500, 120)`.
+public func kerasShapeString(_ shapeWithoutBatch: [Int]) -> String {
+    let parts = ["None"] + shapeWithoutBatch.map(String.init)
+    return "(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
+}
