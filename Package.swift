@@ -21,15 +21,17 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
+        // Fused elementwise kernels of the recurrent cells (C, dispatched to AVX-512/AVX2 at run time).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Tensor kernels: storage, BLAS GEMM, vectorised elementwise math, RNG, initializers.
         .target(
             name: "RecurrentTensor",
-            dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]
+            dependencies: ["CKernels", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]
         ),
         // Layers, recurrent kernels, losses, optimizers and the model container.
         .target(
             name: "RecurrentNN",
-            dependencies: ["RecurrentTensor"]
+            dependencies: ["RecurrentTensor", "CKernels"]
         ),
         // The public library: re-exports every module.
         .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN"]),

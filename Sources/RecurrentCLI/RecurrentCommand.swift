@@ -1,9 +1,42 @@
 import ArgumentParser
+import Foundation
 import Recurrent
 
 @main
 struct RecurrentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recurrent",
-        abstract: "Keras-exact recurrent neural networks on fast CPU kernels.")
+        abstract: "Keras-exact recurrent neural networks on fast CPU kernels.",
+        subcommands: [Demo.self, Bench.self, Info.self])
+
+    static func main() {
+        OpenBLASSetup.reexecIfNeeded()
+        main(nil)
+    }
+}
+
+/// Re-executes the tool with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to generic kernels
+/// on a CPU it does not know (see `BLAS.suggestedCoreType`). OpenBLAS reads the variable only
+/// when it loads, hence the re-exec. Set `OPENBLAS_CORETYPE` yourself to override.
+enum OpenBLASSetup {
+    static func reexecIfNeeded() {
+        #if os(Linux)
+        let env = ProcessInfo.processInfo.environment
+        guard env["OPENBLAS_CORETYPE"] == nil, env["RECURRENT_NO_REEXEC"] == nil,
+              let core = BLAS.suggestedCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("RECURRENT_NO_REEXEC", "1", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // execv returns only on failure: carry on with the generic kernels.
+        #endif
+    }
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the BLAS kernels and threads in use.")
+    func run() {
+        print("BLAS: \(BLAS.coreName)")
+        print("OPENBLAS_CORETYPE: \(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
+        print("threads: \(Parallel.workerCount)")
+    }
 }

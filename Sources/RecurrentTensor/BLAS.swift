@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Accelerate)
 import Accelerate
 #else
@@ -78,6 +79,38 @@ public enum BLAS {
                      c: pc.value + n0, ldc: ldc)
             }
         }
+    }
+
+    /// The kernel family the BLAS library chose for this CPU (OpenBLAS `openblas_get_corename`),
+    /// or "Accelerate" on macOS.
+    public static var coreName: String {
+        #if canImport(Accelerate)
+        return "Accelerate"
+        #else
+        return String(cString: openblas_get_corename())
+        #endif
+    }
+
+    /// The `OPENBLAS_CORETYPE` to use when OpenBLAS did not recognise this CPU and fell back to
+    /// its generic SSE3 kernels (Debian's 0.3.21 does this on CPUs newer than it, e.g. Intel
+    /// Emerald Rapids, family 6 model 207): `SkylakeX` when the CPU has AVX-512 (F, BW, DQ, VL),
+    /// `Haswell` when it has AVX2 and FMA; nil when OpenBLAS chose well or on macOS.
+    /// OpenBLAS reads the variable once, when it loads, so the `recurrent` tool re-executes itself
+    /// with it set (see `RecurrentCLI`).
+    public static func suggestedCoreType() -> String? {
+        #if canImport(Accelerate)
+        return nil
+        #else
+        let generic: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai",
+                                    "Coppermine", "Northwood", "Banias"]
+        guard generic.contains(coreName),
+              let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) { return "SkylakeX" }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
+        return nil
+        #endif
     }
 
     /// Pins the BLAS library to one thread; Recurrent parallelises above it.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Keras activations (keras/src/activations/activations.py), applied in place, with derivatives
 /// written in terms of the activation's *output* `y` so that backward needs only what forward kept.
 ///
@@ -42,8 +44,8 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
         switch self {
         case .linear: return
         case .relu: VectorMath.map(p, count) { $0.replacing(with: 0, where: $0 .< 0) }
-        case .tanh: VectorMath.map(p, count, VectorMath.tanh)
-        case .sigmoid: VectorMath.map(p, count, VectorMath.sigmoid)
+        case .tanh: rc_tanh(p, count)
+        case .sigmoid: rc_sigmoid(p, count)
         case .hardSigmoid:
             VectorMath.map(p, count) {
                 ($0 * V(repeating: 1.0 / 6.0) + V(repeating: 0.5))
@@ -55,7 +57,8 @@ public enum Activation: String, Sendable, CaseIterable, Codable {
                 let row = p + r
                 var m = -Float.infinity
                 for j in 0..<rowLength { m = max(m, row[j]) }
-                VectorMath.map(row, rowLength) { VectorMath.exp($0 - V(repeating: m)) }
+                for j in 0..<rowLength { row[j] -= m }
+                rc_exp(row, rowLength)
                 var s: Float = 0
                 for j in 0..<rowLength { s += row[j] }
                 let inv = 1 / s

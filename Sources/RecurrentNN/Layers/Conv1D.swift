@@ -54,19 +54,14 @@ public final class Conv1D: Layer {
     private var scratch: [Float] = []
     private var partials: [Float] = []
 
-    /// - Throws: `RecurrentError.invalidConfiguration` when `filters`, `kernelSize` or `strides`
+    /// `build` throws `RecurrentError.invalidConfiguration` when `filters`, `kernelSize` or `strides`
     ///   is not positive.
     public init(
         filters: Int, kernelSize: Int, strides: Int = 1, padding: Padding = .valid,
         activation: Activation = .linear, useBias: Bool = true,
         kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
         name: String = "conv1d"
-    ) throws {
-        guard filters > 0, kernelSize > 0, strides > 0 else {
-            throw RecurrentError.invalidConfiguration(
-                where: name,
-                message: "filters, kernelSize and strides must be positive, found \(filters), \(kernelSize), \(strides)")
-        }
+    ) {
         self.filters = filters
         self.kernelSize = kernelSize
         self.strides = strides
@@ -80,6 +75,11 @@ public final class Conv1D: Layer {
 
     /// `inputShape` is `(steps, inChannels)`.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        guard filters > 0, kernelSize > 0, strides > 0 else {
+            throw RecurrentError.invalidConfiguration(
+                where: name,
+                message: "filters, kernelSize and strides must be positive, found \(filters), \(kernelSize), \(strides)")
+        }
         guard inputShape.count == 2, inputShape[1] > 0 else {
             throw RecurrentError.shapeMismatch(
                 where: name, expected: "an input shape (steps, channels)", found: kerasShapeString(inputShape))

@@ -22,6 +22,10 @@ public final class Dense: Layer {
     public let biasInitializer: Initializer
 
     /// `(inFeatures, units)`; nil until `build`.
+    /// The pre-activation output `z = x·K + b` of the last forward when the activation is
+    /// sigmoid or softmax (nil otherwise): what a cross-entropy "from logits" uses.
+    public private(set) var lastLogits: Tensor?
+
     public private(set) var kernel: Parameter?
     /// `(units)`; nil until `build` or when `useBias` is false.
     public private(set) var bias: Parameter?
@@ -35,15 +39,12 @@ public final class Dense: Layer {
     private var lastInput: Tensor?
     private var lastOutput: Tensor?
 
-    /// - Throws: `RecurrentError.invalidConfiguration` when `units` is not positive.
+    /// `build` throws `RecurrentError.invalidConfiguration` when `units` is not positive.
     public init(
-        units: Int, activation: Activation = .linear, useBias: Bool = true,
+        _ units: Int, activation: Activation = .linear, useBias: Bool = true,
         kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
         name: String = "dense"
-    ) throws {
-        guard units > 0 else {
-            throw RecurrentError.invalidConfiguration(where: name, message: "units must be positive, found \(units)")
-        }
+    ) {
         self.units = units
         self.activation = activation
         self.useBias = useBias
@@ -54,6 +55,9 @@ public final class Dense: Layer {
 
     /// `inputShape` is `(inFeatures)` or `(timesteps, inFeatures)`, without the batch axis.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        guard units > 0 else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "units must be positive, found \(units)")
+        }
         guard let features = inputShape.last, features > 0 else {
             throw RecurrentError.shapeMismatch(
                 where: name, expected: "an input shape (…, features) with features > 0",
@@ -113,6 +117,10 @@ public final class Dense: Layer {
             }
             initialized = rows * n
         }
+        // Keep the logits of a sigmoid/softmax head: losses are computed from them (see
+        // `lastLogits`), stably and unclipped, as Keras does on the TensorFlow backend.
+        lastLogits = (activation == .sigmoid || activation == .softmax)
+            ? Tensor(uncheckedShape: Array(input.shape.dropLast()) + [n], data: data) : nil
         if activation != .linear {
             data.withUnsafeMutableBufferPointer { p in
                 activation.apply(p.baseAddress!, count: rows * n, rowLength: n)
@@ -148,6 +156,22 @@ public final class Dense: Layer {
                 }
             }
         }
+        return try backward(fromPreActivation: dz, needsInputGradient: needsInputGradient)
+    }
+
+    /// Backward from dLoss/dZ, the gradient with respect to the pre-activation `z = x·K + b`
+    /// (the logits), skipping the activation: a loss computed from logits (sigmoid or softmax
+    /// cross-entropy) passes `p − y` here, as Keras does on the TensorFlow backend.
+    public func backward(fromPreActivation dz: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        guard let kernel else { throw RecurrentError.notBuilt(layer: name) }
+        guard let x = lastInput, let y = lastOutput else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
+        }
+        guard dz.shape == y.shape else {
+            throw RecurrentError.shapeMismatch(
+                where: "\(name) backward", expected: "a gradient of shape \(y.shape)", found: "shape \(dz.shape)")
+        }
+        let inF = inputFeatures, n = units, rows = y.count / n
         dz.withUnsafeBufferPointer { g in
             let g = g.baseAddress!
             // dKernel (inF, n) = Xᵀ (inF, rows) · dZ (rows, n).

@@ -30,11 +30,7 @@ public final class Dropout: Layer {
     private var lastShape: [Int]?
 
     /// - Throws: `RecurrentError.invalidConfiguration` unless `0 ≤ rate < 1`.
-    public init(rate: Float, seed: UInt64? = nil, name: String = "dropout") throws {
-        guard rate >= 0, rate < 1 else {
-            throw RecurrentError.invalidConfiguration(
-                where: name, message: "rate must be in [0, 1), found \(rate)")
-        }
+    public init(rate: Float, seed: UInt64? = nil, name: String = "dropout") {
         self.rate = rate
         self.seed = seed
         self.name = name
@@ -43,6 +39,10 @@ public final class Dropout: Layer {
 
     /// Any shape; only seeds the layer's generator.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        guard rate >= 0, rate < 1 else {
+            throw RecurrentError.invalidConfiguration(
+                where: name, message: "rate must be in [0, 1), found \(rate)")
+        }
         let forked = rng.fork()
         self.rng = seed.map { RandomGenerator(seed: $0) } ?? forked
         isBuilt = true
@@ -54,6 +54,9 @@ public final class Dropout: Layer {
     /// - Throws: `nonFinite` for NaN/Inf input; `shapeMismatch` for a mask that is not
     ///   `(batch, timesteps)`.
     public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
+        guard rate >= 0, rate < 1 else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "rate must be in [0, 1), found \(rate)")
+        }
         try Check.mask(mask, for: input, layer: name)
         guard input.count > 0 else {
             throw RecurrentError.shapeMismatch(where: name, expected: "a non-empty input", found: "shape \(input.shape)")

@@ -41,16 +41,12 @@ public final class Embedding: Layer {
     // One flag per vocabulary row, set while the row is in `touchedRows` (allocated at build).
     private var rowIsTouched: [Bool] = []
 
-    /// - Throws: `RecurrentError.invalidConfiguration` when `inputDim` or `outputDim` is not positive.
+    /// `build` throws `RecurrentError.invalidConfiguration` when `inputDim` or `outputDim` is not positive.
     public init(
         inputDim: Int, outputDim: Int, maskZero: Bool = false,
         embeddingsInitializer: Initializer = .randomUniform(min: -0.05, max: 0.05),
         name: String = "embedding"
-    ) throws {
-        guard inputDim > 0, outputDim > 0 else {
-            throw RecurrentError.invalidConfiguration(
-                where: name, message: "inputDim and outputDim must be positive, found \(inputDim) and \(outputDim)")
-        }
+    ) {
         self.inputDim = inputDim
         self.outputDim = outputDim
         self.maskZero = maskZero
@@ -60,6 +56,10 @@ public final class Embedding: Layer {
 
     /// `inputShape` is `(timesteps)`.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        guard inputDim > 0, outputDim > 0 else {
+            throw RecurrentError.invalidConfiguration(
+                where: name, message: "inputDim and outputDim must be positive, found \(inputDim) and \(outputDim)")
+        }
         _ = try outputShape(inputShape: inputShape)
         embeddings = Parameter(
             name: "embeddings", value: embeddingsInitializer.make([inputDim, outputDim], rng: &rng))

@@ -30,8 +30,15 @@ public final class MaxPooling1D: Layer {
 
     /// - Throws: `RecurrentError.invalidConfiguration` for a non-positive `poolSize` or `strides`,
     ///   or `causal` padding.
-    public init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, name: String = "max_pooling1d") throws {
-        let strides = strides ?? poolSize
+    public init(poolSize: Int = 2, strides: Int? = nil, padding: Padding = .valid, name: String = "max_pooling1d") {
+        self.poolSize = poolSize
+        self.strides = strides ?? poolSize
+        self.padding = padding
+        self.name = name
+    }
+
+    /// `inputShape` is `(steps, features)`; records the feature count.
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard poolSize > 0, strides > 0 else {
             throw RecurrentError.invalidConfiguration(
                 where: name, message: "poolSize and strides must be positive, found \(poolSize) and \(strides)")
@@ -40,14 +47,6 @@ public final class MaxPooling1D: Layer {
             throw RecurrentError.invalidConfiguration(
                 where: name, message: "padding must be 'valid' or 'same' for pooling, found 'causal'")
         }
-        self.poolSize = poolSize
-        self.strides = strides
-        self.padding = padding
-        self.name = name
-    }
-
-    /// `inputShape` is `(steps, features)`; records the feature count.
-    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         _ = try outputShape(inputShape: inputShape)
         builtFeatures = inputShape[1]
         isBuilt = true

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Backward kernels of `RecurrentLayer`: BPTT per step over each slice of the batch, then the
 /// weight and input gradients as GEMMs over all timesteps at once.
 ///
@@ -177,6 +179,7 @@ extension RecurrentLayer {
         let act = activation, ract = recurrentActivation
         let recMasks = recurrentMasks
         let kindNow = kind
+        let fused = usesFusedKernels
 
         for s in stride(from: T - 1, through: 0, by: -1) {
             let t = goBackwards ? T - 1 - s : s
@@ -214,6 +217,7 @@ extension RecurrentLayer {
                     let row = P + j * ldP
                     if isMasked(j) { row.update(repeating: 0, count: G); continue }
                     let d = dh + j * U
+                    if fused { rc_simple_backward(row, d, U); continue }
                     for u in 0..<U { row[u] = d[u] * act.derivative(output: row[u]) }
                 }
                 recurrentBack(P, ldP, gatesUsed: 1)
@@ -226,6 +230,7 @@ extension RecurrentLayer {
                     let row = P + j * ldP
                     if isMasked(j) { row.update(repeating: 0, count: G); continue }
                     let d = dh + j * U, dcr = dc + j * U, ac = AC + j * ldH, cprev = Cprev + j * ldHp
+                    if fused { rc_lstm_backward(row, d, dcr, ac, cprev, U); continue }
                     for u in 0..<U {
                         let i = row[u], f = row[U + u], g = row[2 * U + u], o = row[3 * U + u]
                         let dOg = d[u] * ac[u]
@@ -252,6 +257,7 @@ extension RecurrentLayer {
                         continue
                     }
                     let d = dh + j * U, hprev = Hprev + j * ldHp
+                    if fused { rc_gru_backward(row, rhrow, trow, dir, hprev, d, U); continue }
                     for u in 0..<U {
                         let z = row[u], r = row[U + u], hh = row[2 * U + u], qh = rhrow[u]
                         let dhhPre = d[u] * (1 - z) * act.derivative(output: hh)

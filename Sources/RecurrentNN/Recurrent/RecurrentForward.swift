@@ -1,3 +1,5 @@
+import CKernels
+
 /// Forward kernels of `RecurrentLayer` (see its documentation for the formulas and design).
 ///
 /// Layouts: `gates` is `(B, T, G)` in time order, `hs`/`cs`/`acs` are `(B, T, U)` in processing
@@ -69,6 +71,7 @@ extension RecurrentLayer {
         let act = activation, ract = recurrentActivation
         let kindNow = kind
         let recMasks = recurrentMasks
+        let fused = usesFusedKernels
 
         for s in 0..<T {
             let t = goBackwards ? T - 1 - s : s
@@ -117,6 +120,7 @@ extension RecurrentLayer {
                         copyRow(Hprev + j * ldHp, to: hrow, U)
                         continue
                     }
+                    if fused { rc_simple_forward(row, bias, hrow, U); continue }
                     if let bias { addRow(bias, into: row, U) }
                     act.apply(row, count: U, rowLength: U)
                     copyRow(row, to: hrow, U)
@@ -132,6 +136,7 @@ extension RecurrentLayer {
                         copyRow(cprev, to: crow, U)
                         continue
                     }
+                    if fused { rc_lstm_forward(row, bias, cprev, crow, acrow, hrow, U); continue }
                     if let bias { addRow(bias, into: row, G) }
                     ract.apply(row, count: 2 * U, rowLength: 2 * U)
                     act.apply(row + 2 * U, count: U, rowLength: U)
@@ -153,6 +158,7 @@ extension RecurrentLayer {
                         copyRow(hprev, to: hrow, U)
                         continue
                     }
+                    if fused { rc_gru_forward(row, qrow, bias, recBias, hprev, rhrow, hrow, U); continue }
                     if let bias, let recBias {
                         addRow(bias, into: row, G)
                         addRow(recBias, into: qrow, G)

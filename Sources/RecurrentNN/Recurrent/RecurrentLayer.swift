@@ -66,6 +66,9 @@ public class RecurrentLayer: Layer {
     public let recurrentDropout: Float
     /// LSTM only: initialise the forget-gate bias to 1 (Keras `unit_forget_bias`).
     public let unitForgetBias: Bool
+    /// With `returnSequences` and a mask: output zeros at masked steps instead of repeating the
+    /// previous output (Keras `zero_output_for_mask`; `Bidirectional` sets it, as Keras does).
+    public var zeroOutputForMask = false
 
     public private(set) var parameters: [Parameter] = []
     public var isBuilt: Bool { !parameters.isEmpty }
@@ -98,7 +101,6 @@ public class RecurrentLayer: Layer {
     init(kind: RecurrentCellKind, typeName: String, name: String, units: Int, activation: Activation,
          recurrentActivation: Activation, useBias: Bool, returnSequences: Bool, returnState: Bool,
          goBackwards: Bool, dropout: Float, recurrentDropout: Float, unitForgetBias: Bool) {
-        precondition(units > 0, "\(typeName): units must be positive, got \(units)")
         self.kind = kind
         self.typeName = typeName
         self.name = name
@@ -115,10 +117,17 @@ public class RecurrentLayer: Layer {
     }
 
     var gateCount: Int { kind.gateCount }
+    /// Whether the C row kernels (Keras default activations tanh and sigmoid) apply.
+    var usesFusedKernels: Bool {
+        activation == .tanh && (kind == .simple || recurrentActivation == .sigmoid) && kind != .gru(resetAfter: false)
+    }
     var gateWidth: Int { kind.gateCount * units }
     var isGRUResetAfter: Bool { kind == .gru(resetAfter: true) }
 
     func validateConfiguration() throws {
+        guard units > 0 else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "units must be positive, got \(units)")
+        }
         for (label, rate) in [("dropout", dropout), ("recurrentDropout", recurrentDropout)] {
             guard rate >= 0, rate < 1 else {
                 throw RecurrentError.invalidConfiguration(
@@ -223,7 +232,8 @@ public class RecurrentLayer: Layer {
         }
         var out: [Tensor]
         if returnSequences {
-            let seq = Tensor(uncheckedShape: [B, T, U], data: Array(UnsafeBufferPointer(start: h, count: B * T * U)))
+            var seq = Tensor(uncheckedShape: [B, T, U], data: Array(UnsafeBufferPointer(start: h, count: B * T * U)))
+            if zeroOutputForMask, let mask = lastMask { zeroMaskedSteps(&seq, mask: mask) }
             out = [seq, last]
         } else {
             out = [last, last]
@@ -237,6 +247,40 @@ public class RecurrentLayer: Layer {
             out.append(c)
         }
         return out
+    }
+
+    /// Sets `(b, s, :)` to zero wherever the step `s` (processing order) is masked.
+    func zeroMaskedSteps(_ seq: inout Tensor, mask: Tensor) {
+        let B = seq.shape[0], T = seq.shape[1], U = seq.shape[2]
+        seq.withUnsafeMutableBufferPointer { p in
+            for b in 0..<B {
+                for s in 0..<T {
+                    let t = goBackwards ? T - 1 - s : s
+                    if mask.data[b * T + t] == 0 { (p.baseAddress! + (b * T + s) * U).update(repeating: 0, count: U) }
+                }
+            }
+        }
+    }
+
+    /// A new, unbuilt layer with the same configuration, for `Bidirectional`'s backward direction.
+    public func makeCopy(name: String, goBackwards: Bool) -> RecurrentLayer {
+        let copy: RecurrentLayer
+        switch kind {
+        case .simple:
+            copy = SimpleRNN(units, activation: activation, useBias: useBias, returnSequences: returnSequences,
+                             returnState: returnState, goBackwards: goBackwards, dropout: dropout,
+                             recurrentDropout: recurrentDropout, name: name)
+        case .lstm:
+            copy = LSTM(units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
+                        unitForgetBias: unitForgetBias, returnSequences: returnSequences, returnState: returnState,
+                        goBackwards: goBackwards, dropout: dropout, recurrentDropout: recurrentDropout, name: name)
+        case let .gru(resetAfter):
+            copy = GRU(units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
+                       resetAfter: resetAfter, returnSequences: returnSequences, returnState: returnState,
+                       goBackwards: goBackwards, dropout: dropout, recurrentDropout: recurrentDropout, name: name)
+        }
+        copy.zeroOutputForMask = zeroOutputForMask
+        return copy
     }
 
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
@@ -262,6 +306,8 @@ public class RecurrentLayer: Layer {
                                                    found: "shape \(g.shape)")
             }
         }
+        var gradOutput = gradOutput
+        if returnSequences && zeroOutputForMask, let mask = lastMask { zeroMaskedSteps(&gradOutput, mask: mask) }
         return runBackward(input, gradOutput: gradOutput, stateGradients: stateGradients,
                            B: B, T: T, needsInputGradient: needsInputGradient)
     }

@@ -21,14 +21,14 @@ struct LayerErrorTests {
         LayerTest.expectError(naming: "tokens") {
             _ = try layer.forward(Tensor(shape: [2, 4, 1]), mask: nil, training: false)
         }
-        LayerTest.expectError(naming: "embedding") { _ = try Embedding(inputDim: 0, outputDim: 3) }
+        LayerTest.expectError(naming: "embedding") { try LayerTest.build(Embedding(inputDim: 0, outputDim: 3), [4]) }
         LayerTest.expectError(naming: "embedding") {
             _ = try Embedding(inputDim: 5, outputDim: 3).forward(Tensor(shape: [1, 2]), mask: nil, training: false)
         }
     }
 
     @Test func denseRejectsBadInput() throws {
-        let layer = try Dense(units: 2)
+        let layer = try Dense(2)
         try LayerTest.build(layer, [3])
         LayerTest.expectError(naming: "dense") { _ = try layer.forward(Tensor(shape: [4]), mask: nil, training: false) }
         LayerTest.expectError(naming: "dense") { _ = try layer.forward(Tensor(shape: [4, 5]), mask: nil, training: false) }
@@ -42,9 +42,9 @@ struct LayerErrorTests {
         LayerTest.expectError(naming: "dense") { _ = try layer.backward(Tensor(shape: [2, 2])) }  // before forward
         _ = try layer.forward(Tensor(shape: [2, 3]), mask: nil, training: false)
         LayerTest.expectError(naming: "dense") { _ = try layer.backward(Tensor(shape: [3, 2])) }
-        LayerTest.expectError(naming: "dense") { _ = try Dense(units: 0) }
+        LayerTest.expectError(naming: "dense") { try LayerTest.build(Dense(0), [3]) }
         LayerTest.expectError(naming: "dense") {
-            _ = try Dense(units: 2).forward(Tensor(shape: [1, 3]), mask: nil, training: false)  // not built
+            _ = try Dense(2).forward(Tensor(shape: [1, 3]), mask: nil, training: false)  // not built
         }
     }
 
@@ -58,8 +58,8 @@ struct LayerErrorTests {
         x[0, 3, 1] = -.infinity
         LayerTest.expectError(naming: "conv1d") { _ = try layer.forward(x, mask: nil, training: false) }
         LayerTest.expectError(naming: "conv1d") { _ = try layer.outputShape(inputShape: [2, 2]) }
-        LayerTest.expectError(naming: "conv1d") { _ = try Conv1D(filters: 4, kernelSize: 0) }
-        LayerTest.expectError(naming: "conv1d") { _ = try Conv1D(filters: 4, kernelSize: 2, strides: 0) }
+        LayerTest.expectError(naming: "conv1d") { try LayerTest.build(Conv1D(filters: 4, kernelSize: 0), [6, 2]) }
+        LayerTest.expectError(naming: "conv1d") { try LayerTest.build(Conv1D(filters: 4, kernelSize: 2, strides: 0), [6, 2]) }
     }
 
     @Test func poolingRejectsBadInput() throws {
@@ -71,8 +71,8 @@ struct LayerErrorTests {
         var x = Tensor(shape: [1, 6, 2])
         x[0, 0, 0] = .nan
         LayerTest.expectError(naming: "max_pooling1d") { _ = try pool.forward(x, mask: nil, training: false) }
-        LayerTest.expectError(naming: "max_pooling1d") { _ = try MaxPooling1D(padding: .causal) }
-        LayerTest.expectError(naming: "max_pooling1d") { _ = try MaxPooling1D(poolSize: 0) }
+        LayerTest.expectError(naming: "max_pooling1d") { try LayerTest.build(MaxPooling1D(padding: .causal), [6, 2]) }
+        LayerTest.expectError(naming: "max_pooling1d") { try LayerTest.build(MaxPooling1D(poolSize: 0), [6, 2]) }
 
         let gmax = GlobalMaxPooling1D(), gavg = GlobalAveragePooling1D()
         try LayerTest.build(gmax, [6, 2])
@@ -86,9 +86,9 @@ struct LayerErrorTests {
     }
 
     @Test func dropoutRejectsBadRateAndInput() throws {
-        LayerTest.expectError(naming: "dropout") { _ = try Dropout(rate: 1.0) }
-        LayerTest.expectError(naming: "dropout") { _ = try Dropout(rate: -0.1) }
-        LayerTest.expectError(naming: "dropout") { _ = try Dropout(rate: .nan) }
+        LayerTest.expectError(naming: "dropout") { _ = try Dropout(rate: 1.0).forward(Tensor(shape: [2, 3]), mask: nil, training: true) }
+        LayerTest.expectError(naming: "dropout") { try LayerTest.build(Dropout(rate: -0.1), [3]) }
+        LayerTest.expectError(naming: "dropout") { try LayerTest.build(Dropout(rate: .nan), [3]) }
         let layer = try Dropout(rate: 0.2, name: "drop")
         var x = Tensor(shape: [2, 3])
         x[0, 1] = .nan

@@ -24,7 +24,7 @@ struct LayerFixtureTests {
         case "Embedding":
             return try Embedding(inputDim: c.inputDim!, outputDim: c.outputDim!, maskZero: c.maskZero ?? false)
         case "Dense":
-            return try Dense(units: c.units!, activation: activation, useBias: c.useBias ?? true)
+            return try Dense(c.units!, activation: activation, useBias: c.useBias ?? true)
         case "Conv1D":
             #expect((c.dilationRate ?? 1) == 1)
             return try Conv1D(filters: c.filters!, kernelSize: c.kernelSize!, strides: c.strides ?? 1,

@@ -25,7 +25,7 @@ struct LayerGradientTests {
     @Test(arguments: denseCases)
     func dense(_ c: DenseCase) throws {
         let batch = 3, inF = 5, units = 4
-        let layer = try Dense(units: units, activation: c.activation, useBias: c.useBias)
+        let layer = try Dense(units, activation: c.activation, useBias: c.useBias)
         let inShape = c.timesteps.map { [$0, inF] } ?? [inF]
         try LayerTest.build(layer, inShape)
         // Random bias (Keras initialises zeros; the test wants it exercised).

@@ -18,11 +18,11 @@ struct LayerShapeTests {
         CountCase(label: "Embedding(1000, 120)", inputShape: [500], expected: 120_000) { try Embedding(inputDim: 1000, outputDim: 120) },
         CountCase(label: "Embedding(5000, 120)", inputShape: [500], expected: 600_000) { try Embedding(inputDim: 5000, outputDim: 120) },
         CountCase(label: "Conv1D(64, 5) on 120 channels", inputShape: [500, 120], expected: 38_464) { try Conv1D(filters: 64, kernelSize: 5) },
-        CountCase(label: "Dense(1) on 32", inputShape: [32], expected: 33) { try Dense(units: 1, activation: .sigmoid) },
-        CountCase(label: "Dense(46) on 120", inputShape: [120], expected: 5_566) { try Dense(units: 46, activation: .softmax) },
-        CountCase(label: "Dense(1) on 120", inputShape: [120], expected: 121) { try Dense(units: 1) },
-        CountCase(label: "Dense(1) on 55", inputShape: [55], expected: 56) { try Dense(units: 1) },
-        CountCase(label: "Dense(1) on 128", inputShape: [128], expected: 129) { try Dense(units: 1) },
+        CountCase(label: "Dense(1) on 32", inputShape: [32], expected: 33) { try Dense(1, activation: .sigmoid) },
+        CountCase(label: "Dense(46) on 120", inputShape: [120], expected: 5_566) { try Dense(46, activation: .softmax) },
+        CountCase(label: "Dense(1) on 120", inputShape: [120], expected: 121) { try Dense(1) },
+        CountCase(label: "Dense(1) on 55", inputShape: [55], expected: 56) { try Dense(1) },
+        CountCase(label: "Dense(1) on 128", inputShape: [128], expected: 129) { try Dense(1) },
         CountCase(label: "MaxPooling1D", inputShape: [496, 64], expected: 0) { try MaxPooling1D() },
         CountCase(label: "Dropout(0.5)", inputShape: [64], expected: 0) { try Dropout(rate: 0.5) },
         CountCase(label: "GlobalMaxPooling1D", inputShape: [10, 64], expected: 0) { GlobalMaxPooling1D() },
@@ -41,8 +41,8 @@ struct LayerShapeTests {
     @Test func kerasNamesAndWeightOrder() throws {
         let layers: [(any Layer, String, String, [String])] = [
             (try Embedding(inputDim: 5, outputDim: 2), "embedding", "Embedding", ["embeddings"]),
-            (try Dense(units: 3), "dense", "Dense", ["kernel", "bias"]),
-            (try Dense(units: 3, useBias: false), "dense", "Dense", ["kernel"]),
+            (try Dense(3), "dense", "Dense", ["kernel", "bias"]),
+            (try Dense(3, useBias: false), "dense", "Dense", ["kernel"]),
             (try Dropout(rate: 0.1), "dropout", "Dropout", []),
             (try Conv1D(filters: 2, kernelSize: 3), "conv1d", "Conv1D", ["kernel", "bias"]),
             (try MaxPooling1D(), "max_pooling1d", "MaxPooling1D", []),
@@ -71,7 +71,7 @@ struct LayerShapeTests {
         try LayerTest.build(emb, [500])
         #expect(emb.embeddings!.value.data.allSatisfy { $0 >= -0.05 && $0 < 0.05 })
 
-        let dense = try Dense(units: 46)
+        let dense = try Dense(46)
         try LayerTest.build(dense, [120])
         let dl = (6.0 / Float(120 + 46)).squareRoot()
         #expect(dense.kernel!.value.data.allSatisfy { abs($0) <= dl })
@@ -110,7 +110,7 @@ struct LayerShapeTests {
     @Test func maskPropagation() throws {
         let x3 = LayerTest.random([2, 6, 4], seed: 3)
         let mask = try Tensor(shape: [2, 6], data: [1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0])
-        let dense = try Dense(units: 3)
+        let dense = try Dense(3)
         try LayerTest.build(dense, [6, 4])
         #expect(dense.outputMask(input: x3, mask: mask) == mask)
         // Dense does not apply the mask: masked steps are computed like any other.

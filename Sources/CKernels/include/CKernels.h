@@ -1,0 +1,49 @@
+// Fused elementwise kernels of Recurrent's recurrent cells, in C so that they can be compiled for
+// AVX-512 and AVX2 with runtime dispatch (target_clones on Linux x86-64) while the package still
+// runs on any x86-64 or arm64 CPU. Activations are the Keras defaults: σ = sigmoid, tanh.
+// exp is Cephes' expf (about 2 ulp); tanh uses Cephes' tanhf polynomial below |x| < 0.625.
+// All pointers are contiguous rows of `n` (or `U`) floats.
+#ifndef RECURRENT_CKERNELS_H
+#define RECURRENT_CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The instruction set the dispatched kernels use: "avx512", "avx2" or "generic".
+const char *rc_kernel_isa(void);
+
+void rc_sigmoid(float *x, long n);
+void rc_tanh(float *x, long n);
+void rc_exp(float *x, long n);
+
+/// LSTM forward for one row. `g` holds the 4U pre-activations (x·K + h₋₁·R) in the order
+/// i, f, c, o; `bias` (4U) may be NULL. On return `g` holds σ(i), σ(f), tanh(c̃), σ(o) and
+/// c = f·c₋₁ + i·c̃, actc = tanh(c), h = o·actc.
+void rc_lstm_forward(float *g, const float *bias, const float *cprev, float *c, float *actc, float *h, long U);
+
+/// LSTM backward for one row. In: `g` the activated gates, `dh` dLoss/dh, `dc` dLoss/dc from the
+/// next step, `actc` tanh(c), `cprev` c₋₁. Out: `g` the pre-activation gradients, `dc` dLoss/dc₋₁.
+void rc_lstm_backward(float *g, const float *dh, float *dc, const float *actc, const float *cprev, long U);
+
+/// GRU (reset_after) forward for one row. `g` holds x·K (3U, order z, r, h), `q` h₋₁·R (3U);
+/// `bx`, `br` the input and recurrent biases (3U each, or NULL). On return `g` holds z, r, hh,
+/// `rh` = q_h + br_h, and `h` = z·h₋₁ + (1 − z)·hh.
+void rc_gru_forward(float *g, const float *q, const float *bx, const float *br, const float *hprev,
+                    float *rh, float *h, long U);
+
+/// GRU (reset_after) backward for one row. In: `g` (z, r, hh), `rh`, `hprev`, `dh`. Out: `g` the
+/// input-side pre-activation gradients (dz, dr, dhh), `t` (3U) the recurrent-side ones
+/// (dz, dr, dhh·r), `rh` dhh·r, and `direct` = dh·z (the part of dLoss/dh₋₁ outside R).
+void rc_gru_backward(float *g, float *rh, float *t, float *direct, const float *hprev, const float *dh, long U);
+
+/// SimpleRNN (tanh) forward for one row: h = tanh(g + bias) written to `g` and `h`.
+void rc_simple_forward(float *g, const float *bias, float *h, long U);
+
+/// SimpleRNN (tanh) backward for one row: g = dh · (1 − g²), where g holds h.
+void rc_simple_backward(float *g, const float *dh, long U);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,143 @@
+#include "CKernels.h"
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define RC_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#else
+#define RC_CLONES
+#endif
+
+static inline float rc_expf(float x) {
+    x = x < -87.3f ? -87.3f : x;
+    x = x > 88.7f ? 88.7f : x;
+    const float shifter = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer in the low bits
+    float t = x * 1.44269504f + shifter;
+    float n = t - shifter;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * (r * r) + r + 1.0f;
+    int32_t tb;
+    memcpy(&tb, &t, 4);
+    int32_t eb = (tb - 0x4B400000 + 127) << 23;
+    float s;
+    memcpy(&s, &eb, 4);
+    return y * s;
+}
+
+static inline float rc_sigmoidf(float x) { return 1.0f / (1.0f + rc_expf(-x)); }
+
+static inline float rc_tanhf(float x) {
+    float ax = x < 0 ? -x : x;
+    float e = rc_expf(ax + ax);
+    float big = 1.0f - 2.0f / (e + 1.0f);
+    big = x < 0 ? -big : big;
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z + -5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z + -3.33332819422e-1f;
+    float small = p * z * x + x;
+    return ax < 0.625f ? small : big;
+}
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+__attribute__((target("avx512f"))) static const char *isa512(void) { return "avx512"; }
+const char *rc_kernel_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return isa512();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "avx2";
+    return "generic";
+}
+#else
+const char *rc_kernel_isa(void) { return "generic"; }
+#endif
+
+RC_CLONES void rc_sigmoid(float *x, long n) {
+    for (long i = 0; i < n; i++) x[i] = rc_sigmoidf(x[i]);
+}
+
+RC_CLONES void rc_tanh(float *x, long n) {
+    for (long i = 0; i < n; i++) x[i] = rc_tanhf(x[i]);
+}
+
+RC_CLONES void rc_exp(float *x, long n) {
+    for (long i = 0; i < n; i++) x[i] = rc_expf(x[i]);
+}
+
+RC_CLONES void rc_lstm_forward(float *restrict g, const float *restrict bias, const float *restrict cprev,
+                               float *restrict c, float *restrict actc, float *restrict h, long U) {
+    float *gi = g, *gf = g + U, *gc = g + 2 * U, *go = g + 3 * U;
+    if (bias) {
+        for (long k = 0; k < 4 * U; k++) g[k] += bias[k];
+    }
+    for (long u = 0; u < U; u++) {
+        float i = rc_sigmoidf(gi[u]), f = rc_sigmoidf(gf[u]), cc = rc_tanhf(gc[u]), o = rc_sigmoidf(go[u]);
+        float cn = f * cprev[u] + i * cc;
+        float a = rc_tanhf(cn);
+        gi[u] = i; gf[u] = f; gc[u] = cc; go[u] = o;
+        c[u] = cn; actc[u] = a; h[u] = o * a;
+    }
+}
+
+RC_CLONES void rc_lstm_backward(float *restrict g, const float *restrict dh, float *restrict dc,
+                                const float *restrict actc, const float *restrict cprev, long U) {
+    float *gi = g, *gf = g + U, *gc = g + 2 * U, *go = g + 3 * U;
+    for (long u = 0; u < U; u++) {
+        float i = gi[u], f = gf[u], cc = gc[u], o = go[u], a = actc[u], d = dh[u];
+        float dct = dc[u] + d * o * (1.0f - a * a);
+        gi[u] = dct * cc * i * (1.0f - i);
+        gf[u] = dct * cprev[u] * f * (1.0f - f);
+        gc[u] = dct * i * (1.0f - cc * cc);
+        go[u] = d * a * o * (1.0f - o);
+        dc[u] = dct * f;
+    }
+}
+
+RC_CLONES void rc_gru_forward(float *restrict g, const float *restrict q, const float *restrict bx,
+                              const float *restrict br, const float *restrict hprev, float *restrict rh,
+                              float *restrict h, long U) {
+    for (long u = 0; u < U; u++) {
+        float xz = g[u], xr = g[U + u], xh = g[2 * U + u];
+        float qz = q[u], qr = q[U + u], qh = q[2 * U + u];
+        if (bx) { xz += bx[u]; xr += bx[U + u]; xh += bx[2 * U + u]; }
+        if (br) { qz += br[u]; qr += br[U + u]; qh += br[2 * U + u]; }
+        float z = rc_sigmoidf(xz + qz), r = rc_sigmoidf(xr + qr);
+        float hh = rc_tanhf(xh + r * qh);
+        g[u] = z; g[U + u] = r; g[2 * U + u] = hh;
+        rh[u] = qh;
+        h[u] = z * hprev[u] + (1.0f - z) * hh;
+    }
+}
+
+RC_CLONES void rc_gru_backward(float *restrict g, float *restrict rh, float *restrict t, float *restrict direct,
+                               const float *restrict hprev, const float *restrict dh, long U) {
+    for (long u = 0; u < U; u++) {
+        float z = g[u], r = g[U + u], hh = g[2 * U + u], qh = rh[u], d = dh[u];
+        float dhh = d * (1.0f - z) * (1.0f - hh * hh);
+        float dz = d * (hprev[u] - hh) * z * (1.0f - z);
+        float dr = dhh * qh * r * (1.0f - r);
+        g[u] = dz; g[U + u] = dr; g[2 * U + u] = dhh;
+        t[u] = dz; t[U + u] = dr; t[2 * U + u] = dhh * r;
+        rh[u] = dhh * r;
+        direct[u] = d * z;
+    }
+}
+
+RC_CLONES void rc_simple_forward(float *restrict g, const float *restrict bias, float *restrict h, long U) {
+    for (long u = 0; u < U; u++) {
+        float v = rc_tanhf(g[u] + (bias ? bias[u] : 0.0f));
+        g[u] = v; h[u] = v;
+    }
+}
+
+RC_CLONES void rc_simple_backward(float *restrict g, const float *restrict dh, long U) {
+    for (long u = 0; u < U; u++) g[u] = dh[u] * (1.0f - g[u] * g[u]);
+}

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+
+/// `recurrent bench`: training-step and inference throughput at the lecture's shapes.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time training steps (forward + backward + Adam) and inference at the lecture's shapes.",
+        discussion: """
+        Cases (batch 64 for training, 256 for inference): A-LSTM/A-GRU IMDB Embedding(5000,120) → \
+        LSTM/GRU(120) → Dense(1), length 500; B Reuters Embedding(1000,120) → LSTM(120) → Dense(46), \
+        length 100; C spam Embedding(8921,32) → SimpleRNN(32) → Dense(1), length 189; D NSMC \
+        Embedding(35000,100) → LSTM(128) → Dense(1), length 30. Compare with peers: bench/compare.sh.
+        """)
+
+    @Option(help: "Comma-separated cases: A-LSTM,A-GRU,B,C,D.") var cases = "A-LSTM,A-GRU,B,C,D"
+    @Option(help: "Comma-separated modes: train,infer.") var mode = "train,infer"
+    @Option(help: "Minimum measuring time per case, in seconds.") var seconds: Double = 5
+    @Option(help: "Threads (default: all cores; sets RECURRENT_NUM_THREADS).") var threads: Int?
+    @Option(help: "Training batch size.") var batch = 64
+    @Option(help: "Inference batch size.") var inferBatch = 256
+    @Flag(help: "Print one JSON line per measurement.") var json = false
+
+    func run() throws {
+        if let threads { setenv("RECURRENT_NUM_THREADS", String(threads), 1) }
+        let wanted = cases.split(separator: ",").map(String.init)
+        let modes = mode.split(separator: ",").map(String.init)
+        if !json {
+            print("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
+            print("case    mode   batch  samples/s  ms/batch  GFLOP/s  peak MB")
+        }
+        for name in wanted {
+            guard let spec = BenchCase.all.first(where: { $0.name == name }) else {
+                throw ValidationError("unknown case '\(name)'; valid: \(BenchCase.all.map(\.name).joined(separator: ", "))")
+            }
+            for m in modes {
+                let r = try spec.measure(train: m == "train", batch: m == "train" ? batch : inferBatch, seconds: seconds)
+                if json {
+                    let obj: [String: Any] = ["framework": "recurrent", "case": spec.name, "mode": m, "batch": r.batch,
+                                              "samples_per_s": r.samplesPerSecond, "seconds_per_batch": r.secondsPerBatch,
+                                              "gflops": r.gflops, "peak_mb": r.peakMB, "threads": Parallel.workerCount]
+                    let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                } else {
+                    print(String(format: "%-7@ %-6@ %5d  %9.1f  %8.2f  %7.1f  %7.0f", spec.name as NSString, m as NSString,
+                                 r.batch, r.samplesPerSecond, r.secondsPerBatch * 1000, r.gflops, r.peakMB))
+                }
+                fflush(nil)
+            }
+        }
+    }
+}
+
+struct BenchResult {
+    var batch: Int
+    var samplesPerSecond: Double
+    var secondsPerBatch: Double
+    var gflops: Double
+    var peakMB: Double
+}
+
+struct BenchCase {
+    enum Cell { case lstm, gru, simple }
+    var name: String
+    var vocab: Int
+    var embed: Int
+    var cell: Cell
+    var units: Int
+    var length: Int
+    var outputs: Int
+
+    static let all = [
+        BenchCase(name: "A-LSTM", vocab: 5000, embed: 120, cell: .lstm, units: 120, length: 500, outputs: 1),
+        BenchCase(name: "A-GRU", vocab: 5000, embed: 120, cell: .gru, units: 120, length: 500, outputs: 1),
+        BenchCase(name: "B", vocab: 1000, embed: 120, cell: .lstm, units: 120, length: 100, outputs: 46),
+        BenchCase(name: "C", vocab: 8921, embed: 32, cell: .simple, units: 32, length: 189, outputs: 1),
+        BenchCase(name: "D", vocab: 35000, embed: 100, cell: .lstm, units: 128, length: 30, outputs: 1),
+    ]
+
+    func makeModel() throws -> Sequential {
+        let rnn: any Layer
+        switch cell {
+        case .lstm: rnn = LSTM(units)
+        case .gru: rnn = GRU(units)
+        case .simple: rnn = SimpleRNN(units)
+        }
+        let model = Sequential([
+            Embedding(inputDim: vocab, outputDim: embed), rnn,
+            Dense(outputs, activation: outputs == 1 ? .sigmoid : .softmax),
+        ])
+        try model.build(inputShape: [length], seed: 1)
+        return model
+    }
+
+    /// Multiply-add FLOPs (×2) of one forward pass per sample: the RNN's input and recurrent
+    /// products plus the head. Training counts 3× (forward, and two products per weight backward).
+    var forwardFlopsPerSample: Double {
+        let g = Double(units * (cell == .lstm ? 4 : cell == .gru ? 3 : 1))
+        return 2 * Double(length) * (Double(embed) * g + Double(units) * g) + 2 * Double(units * outputs)
+    }
+
+    func measure(train: Bool, batch: Int, seconds: Double) throws -> BenchResult {
+        let model = try makeModel()
+        var rng = RandomGenerator(seed: 7)
+        var x = Tensor(shape: [batch, length])
+        for i in 0..<x.count { x.data[i] = Float(1 + Int(rng.next() % UInt64(vocab - 1))) }
+        var y = Tensor(shape: outputs == 1 ? [batch, 1] : [batch])
+        for i in 0..<y.count { y.data[i] = Float(Int(rng.next() % UInt64(max(outputs, 2)))) }
+        let loss: Loss = outputs == 1 ? .binaryCrossentropy : .sparseCategoricalCrossentropy
+        let adam = Adam()
+        func step() throws {
+            if train { try model.trainOnBatch(x, y, loss: loss, optimizer: adam) } else { _ = try model.forward(x, training: false) }
+        }
+        try step()  // warm-up: allocates workspaces
+        try step()
+        var steps = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        var elapsed = 0.0
+        while steps < 3 || elapsed < seconds {
+            try step()
+            steps += 1
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }
+        let perBatch = elapsed / Double(steps)
+        let flops = forwardFlopsPerSample * Double(batch) * (train ? 3 : 1)
+        return BenchResult(batch: batch, samplesPerSecond: Double(batch) / perBatch, secondsPerBatch: perBatch,
+                           gflops: flops / perBatch / 1e9, peakMB: peakResidentMB())
+    }
+}
+
+/// Peak resident set size of this process, in MB (getrusage: KiB on Linux, bytes on macOS).
+func peakResidentMB() -> Double {
+    var usage = rusage()
+    #if os(macOS)
+    getrusage(RUSAGE_SELF, &usage)
+    return Double(usage.ru_maxrss) / 1_048_576
+    #else
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+    #endif
+}

@@ -1,0 +1,119 @@
+/// A linear stack of layers (Keras `Sequential`): each layer's output, and its mask, feed the next.
+///
+/// `build(inputShape:seed:)` takes the shape of one sample (without the batch axis), builds every
+/// layer in order from one seeded `RandomGenerator` (the same seed gives the same weights), and
+/// makes the layer names unique as Keras does (`lstm`, `lstm_1`, …).
+public final class Sequential {
+    public private(set) var layers: [any Layer]
+    /// The sample shape given to `build`, nil before it.
+    public private(set) var inputShape: [Int]?
+    /// Output shape of each layer (without batch), filled by `build`.
+    public private(set) var outputShapes: [[Int]] = []
+
+    public init(_ layers: [any Layer]) {
+        self.layers = layers
+    }
+
+    public convenience init(@LayerBuilder _ content: () -> [any Layer]) {
+        self.init(content())
+    }
+
+    /// Builds every layer for samples of shape `inputShape`.
+    /// - Throws: the first layer error, e.g. a shape that does not fit.
+    public func build(inputShape: [Int], seed: UInt64 = 0) throws {
+        var rng = RandomGenerator(seed: seed)
+        var seen: [String: Int] = [:]
+        for layer in layers {
+            let base = layer.name
+            if let k = seen[base] {
+                var i = k
+                var candidate = "\(base)_\(i)"
+                while seen[candidate] != nil { i += 1; candidate = "\(base)_\(i)" }
+                seen[base] = i + 1
+                layer.name = candidate
+                seen[candidate] = 1
+            } else {
+                seen[base] = 1
+            }
+        }
+        var shape = inputShape
+        outputShapes = []
+        for layer in layers {
+            try layer.build(inputShape: shape, rng: &rng)
+            shape = try layer.outputShape(inputShape: shape)
+            outputShapes.append(shape)
+        }
+        self.inputShape = inputShape
+    }
+
+    /// Every weight, layer by layer in Keras order.
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// Total number of weights (Keras `count_params`).
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// Runs the stack on a batch `(batch, …sample shape)` and returns the last layer's output.
+    /// - Throws: `notBuilt`, or the first layer error (which names the layer).
+    public func forward(_ x: Tensor, training: Bool = false) throws -> Tensor {
+        guard inputShape != nil else { throw RecurrentError.notBuilt(layer: "sequential") }
+        var current = x
+        var mask: Tensor? = nil
+        for layer in layers {
+            let y = try layer.forward(current, mask: mask, training: training)
+            mask = layer.outputMask(input: current, mask: mask)
+            current = y
+        }
+        return current
+    }
+
+    /// Backpropagates dLoss/dOutput through every layer, filling each parameter's gradient.
+    /// With `fromLogits`, `gradOutput` is dLoss/dLogits of a final `Dense` with sigmoid or softmax.
+    /// Returns dLoss/dInput when `needsInputGradient` (nil for token-id inputs).
+    @discardableResult
+    public func backward(_ gradOutput: Tensor, fromLogits: Bool = false, needsInputGradient: Bool = false) throws -> Tensor? {
+        var grad: Tensor? = gradOutput
+        for (i, layer) in layers.enumerated().reversed() {
+            guard let g = grad else { break }
+            let needs = i > 0 || needsInputGradient
+            if fromLogits && i == layers.count - 1, let dense = layer as? Dense {
+                grad = try dense.backward(fromPreActivation: g, needsInputGradient: needs)
+            } else {
+                grad = try layer.backward(g, needsInputGradient: needs)
+            }
+        }
+        return grad
+    }
+
+    /// Runs inference in batches of `batchSize` samples and concatenates the outputs.
+    public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
+        guard batchSize > 0 else {
+            throw RecurrentError.invalidValue(where: "predict", expected: "a batch size > 0", found: "\(batchSize)")
+        }
+        let n = x.shape.first ?? 0
+        let sample = x.count / max(n, 1)
+        var outputs: [Float] = []
+        var outShape: [Int] = []
+        var start = 0
+        while start < n {
+            let end = min(n, start + batchSize)
+            let batch = Tensor(uncheckedShape: [end - start] + x.shape.dropFirst(),
+                               data: Array(x.data[(start * sample)..<(end * sample)]))
+            let y = try forward(batch, training: false)
+            outputs.append(contentsOf: y.data)
+            outShape = Array(y.shape.dropFirst())
+            start = end
+        }
+        return Tensor(uncheckedShape: [n] + outShape, data: outputs)
+    }
+}
+
+/// Builds a layer list: `Sequential { Embedding(…); LSTM(…); Dense(…) }`.
+@resultBuilder
+public enum LayerBuilder {
+    public static func buildExpression(_ layer: any Layer) -> [any Layer] { [layer] }
+    public static func buildBlock(_ parts: [any Layer]...) -> [any Layer] { parts.flatMap { $0 } }
+    public static func buildOptional(_ part: [any Layer]?) -> [any Layer] { part ?? [] }
+    public static func buildEither(first: [any Layer]) -> [any Layer] { first }
+    public static func buildEither(second: [any Layer]) -> [any Layer] { second }
+    public static func buildArray(_ parts: [[any Layer]]) -> [any Layer] { parts.flatMap { $0 } }
+}

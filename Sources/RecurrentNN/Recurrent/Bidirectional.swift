@@ -1,0 +1,126 @@
+/// How `Bidirectional` combines its two directions (Keras `merge_mode`).
+public enum MergeMode: String, Sendable, CaseIterable {
+    /// Forward features, then backward features: width `2·units`.
+    case concat
+    case sum
+    case mul
+    /// (forward + backward) / 2.
+    case ave
+}
+
+/// Keras `Bidirectional` (keras/src/layers/rnn/bidirectional.py): runs `layer` forward and a copy
+/// of it backward (`goBackwards` toggled) over the same input and mask, and merges the outputs.
+///
+/// Input `(batch, timesteps, features)`. Output `(batch, units)` or, with `returnSequences`,
+/// `(batch, timesteps, units)`, times 2 on the last axis for `concat`. With `returnSequences` the
+/// backward output is flipped back into input order before merging, and both directions output
+/// zeros at masked steps (Keras sets `zero_output_for_mask = return_sequences` on both).
+/// Weights: the forward layer's, then the backward layer's (twice the wrapped layer's count).
+public final class Bidirectional: Layer {
+    public var name: String
+    public let typeName = "Bidirectional"
+    public let forwardLayer: RecurrentLayer
+    public let backwardLayer: RecurrentLayer
+    public let mergeMode: MergeMode
+
+    public var parameters: [Parameter] { forwardLayer.parameters + backwardLayer.parameters }
+    public var isBuilt: Bool { forwardLayer.isBuilt && backwardLayer.isBuilt }
+    public var returnSequences: Bool { forwardLayer.returnSequences }
+
+    private var lastForward: Tensor?
+    private var lastBackward: Tensor?
+
+    /// - Parameters:
+    ///   - layer: the forward layer; its copy with `goBackwards` toggled runs the other way.
+    ///   - mergeMode: how outputs are combined (Keras default `concat`).
+    public init(_ layer: RecurrentLayer, mergeMode: MergeMode = .concat, name: String = "bidirectional") {
+        self.name = name
+        self.mergeMode = mergeMode
+        layer.zeroOutputForMask = layer.returnSequences
+        forwardLayer = layer
+        backwardLayer = layer.makeCopy(name: "backward_" + layer.name, goBackwards: !layer.goBackwards)
+        forwardLayer.name = "forward_" + layer.name
+    }
+
+    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
+        try forwardLayer.build(inputShape: inputShape, rng: &rng)
+        try backwardLayer.build(inputShape: inputShape, rng: &rng)
+    }
+
+    public func outputShape(inputShape: [Int]) throws -> [Int] {
+        var s = try forwardLayer.outputShape(inputShape: inputShape)
+        if mergeMode == .concat { s[s.count - 1] *= 2 }
+        return s
+    }
+
+    public func outputMask(input: Tensor, mask: Tensor?) -> Tensor? { returnSequences ? mask : nil }
+
+    public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
+        let yf = try forwardLayer.forward(input, mask: mask, training: training)
+        var yb = try backwardLayer.forward(input, mask: mask, training: training)
+        if returnSequences { yb = Self.reverseTime(yb) }
+        lastForward = yf
+        lastBackward = yb
+        let U = forwardLayer.units, rows = yf.count / U
+        switch mergeMode {
+        case .concat:
+            var out = Tensor(shape: Array(yf.shape.dropLast()) + [2 * U])
+            out.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows {
+                    for u in 0..<U {
+                        o[r * 2 * U + u] = yf.data[r * U + u]
+                        o[r * 2 * U + U + u] = yb.data[r * U + u]
+                    }
+                }
+            }
+            return out
+        case .sum: return Tensor(uncheckedShape: yf.shape, data: zip(yf.data, yb.data).map { $0 + $1 })
+        case .mul: return Tensor(uncheckedShape: yf.shape, data: zip(yf.data, yb.data).map { $0 * $1 })
+        case .ave: return Tensor(uncheckedShape: yf.shape, data: zip(yf.data, yb.data).map { ($0 + $1) / 2 })
+        }
+    }
+
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        guard let yf = lastForward, let yb = lastBackward else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
+        }
+        let U = forwardLayer.units, rows = yf.count / U
+        var expected = yf.shape
+        if mergeMode == .concat { expected[expected.count - 1] *= 2 }
+        guard gradOutput.shape == expected else {
+            throw RecurrentError.shapeMismatch(where: name, expected: "an output gradient of shape \(expected)",
+                                               found: "shape \(gradOutput.shape)")
+        }
+        var df = Tensor(shape: yf.shape), db = Tensor(shape: yf.shape)
+        let g = gradOutput.data
+        for r in 0..<rows {
+            for u in 0..<U {
+                let i = r * U + u
+                switch mergeMode {
+                case .concat: df.data[i] = g[r * 2 * U + u]; db.data[i] = g[r * 2 * U + U + u]
+                case .sum: df.data[i] = g[i]; db.data[i] = g[i]
+                case .mul: df.data[i] = g[i] * yb.data[i]; db.data[i] = g[i] * yf.data[i]
+                case .ave: df.data[i] = g[i] / 2; db.data[i] = g[i] / 2
+                }
+            }
+        }
+        if returnSequences { db = Self.reverseTime(db) }
+        let dxf = try forwardLayer.backward(df, needsInputGradient: needsInputGradient)
+        let dxb = try backwardLayer.backward(db, needsInputGradient: needsInputGradient)
+        guard needsInputGradient, var dx = dxf, let dxb else { return nil }
+        for i in 0..<dx.count { dx.data[i] += dxb.data[i] }
+        return dx
+    }
+
+    /// Reverses a `(batch, timesteps, features)` tensor along the time axis.
+    static func reverseTime(_ x: Tensor) -> Tensor {
+        let B = x.shape[0], T = x.shape[1], F = x.shape[2]
+        var out = Tensor(shape: x.shape)
+        for b in 0..<B {
+            for t in 0..<T {
+                for f in 0..<F { out.data[(b * T + t) * F + f] = x.data[(b * T + T - 1 - t) * F + f] }
+            }
+        }
+        return out
+    }
+}

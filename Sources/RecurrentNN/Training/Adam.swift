@@ -1,0 +1,85 @@
+/// Keras 3 `Adam` (keras/src/optimizers/adam.py), without amsgrad:
+///
+///     t ← t + 1
+///     α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+///     m ← m + (g − m)(1 − β₁)
+///     v ← v + (g² − v)(1 − β₂)
+///     w ← w − α · m / (√v + ε)
+///
+/// Defaults as Keras: lr 0.001, β₁ 0.9, β₂ 0.999, ε 1e-7. Every weight is updated densely each
+/// step (as Keras does), vectorised and split across the cores.
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    /// Number of steps taken (Keras `iterations`).
+    public private(set) var iterations = 0
+    private var moments: [ObjectIdentifier: (m: Buffer, v: Buffer)] = [:]
+
+    public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// Applies one update to every trainable parameter from its `gradient`.
+    public func step(_ parameters: [Parameter]) {
+        iterations += 1
+        let t = Double(iterations)
+        let alpha = Float(Double(learningRate) * (1 - _pow(Double(beta2), t)).squareRoot() / (1 - _pow(Double(beta1), t)))
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        for p in parameters where p.trainable {
+            let n = p.value.count
+            let state: (m: Buffer, v: Buffer)
+            if let s = moments[ObjectIdentifier(p)] { state = s } else {
+                state = (Buffer(count: n), Buffer(count: n))
+                state.m.zeroed(n); state.v.zeroed(n)
+                moments[ObjectIdentifier(p)] = state
+            }
+            p.gradient.withUnsafeBufferPointer { gb in
+                p.value.withUnsafeMutableBufferPointer { wb in
+                    let ctx = UnsafeSendable((wb.baseAddress!, gb.baseAddress!, state.m.pointer, state.v.pointer))
+                    let ranges = Parallel.ranges(n, minChunk: 65_536)
+                    Parallel.forEach(ranges.count) { r in
+                        let (w, g, m, v) = ctx.value
+                        Self.update(w, g, m, v, ranges[r], alpha: alpha, b1: b1, b2: b2, eps: eps)
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+                       _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, alpha: Float, b1: Float, b2: Float, eps: Float) {
+        typealias V = VectorMath.V
+        var i = range.lowerBound
+        let c1 = V(repeating: 1 - b1), c2 = V(repeating: 1 - b2), a = V(repeating: alpha), e = V(repeating: eps)
+        while i + 16 <= range.upperBound {
+            let gv = VectorMath.load(g + i)
+            var mv = VectorMath.load(m + i), vv = VectorMath.load(v + i)
+            mv = mv + (gv - mv) * c1
+            vv = vv + (gv * gv - vv) * c2
+            VectorMath.store(mv, m + i)
+            VectorMath.store(vv, v + i)
+            VectorMath.store(VectorMath.load(w + i) - (mv * a) / (vv.squareRoot() + e), w + i)
+            i += 16
+        }
+        while i < range.upperBound {
+            m[i] += (g[i] - m[i]) * (1 - b1)
+            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+            w[i] -= (m[i] * alpha) / (v[i].squareRoot() + eps)
+            i += 1
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+@inline(__always) func _pow(_ a: Double, _ b: Double) -> Double { Glibc.pow(a, b) }
+#elseif canImport(Darwin)
+import Darwin
+@inline(__always) func _pow(_ a: Double, _ b: Double) -> Double { Darwin.pow(a, b) }
+#endif

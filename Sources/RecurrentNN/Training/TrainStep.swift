@@ -1,0 +1,31 @@
+extension Sequential {
+    /// One training step on a batch: forward in training mode, the loss (from the logits of a
+    /// final sigmoid/softmax `Dense` for cross-entropies, as Keras on TensorFlow), backward, and
+    /// one optimizer update. Returns the batch loss.
+    /// - Throws: layer errors, and `shapeMismatch`/`invalidValue` for targets that do not fit.
+    @discardableResult
+    public func trainOnBatch(_ x: Tensor, _ y: Tensor, loss: Loss, optimizer: Adam) throws -> Float {
+        let output = try forward(x, training: true)
+        let (logits, fromLogits) = lossInput(output, loss: loss)
+        let (value, grad) = try loss.evaluate(logits, target: y, fromLogits: fromLogits)
+        try backward(grad, fromLogits: fromLogits)
+        optimizer.step(parameters)
+        return value
+    }
+
+    /// The loss on a batch without training (dropout off).
+    public func evaluateLoss(_ x: Tensor, _ y: Tensor, loss: Loss) throws -> (loss: Float, output: Tensor) {
+        let output = try forward(x, training: false)
+        let (logits, fromLogits) = lossInput(output, loss: loss)
+        return (try loss.evaluate(logits, target: y, fromLogits: fromLogits).loss, output)
+    }
+
+    func lossInput(_ output: Tensor, loss: Loss) -> (Tensor, Bool) {
+        guard loss != .meanSquaredError, let dense = layers.last as? Dense, let z = dense.lastLogits else {
+            return (output, false)
+        }
+        let matches = (loss == .binaryCrossentropy && dense.activation == .sigmoid)
+            || (loss == .sparseCategoricalCrossentropy && dense.activation == .softmax)
+        return matches ? (z, true) : (output, false)
+    }
+}
