@@ -2,6 +2,28 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+int rc_flush_denormals(void) {
+    unsigned int csr = _mm_getcsr();
+    unsigned int want = csr | 0x8040;  // FTZ (bit 15) | DAZ (bit 6)
+    if (csr == want) return 1;
+    _mm_setcsr(want);
+    return 0;
+}
+#elif defined(__aarch64__)
+int rc_flush_denormals(void) {
+    unsigned long fpcr;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+    unsigned long want = fpcr | (1UL << 24);  // FZ
+    if (fpcr == want) return 1;
+    __asm__ volatile("msr fpcr, %0" : : "r"(want));
+    return 0;
+}
+#else
+int rc_flush_denormals(void) { return 1; }
+#endif
+
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 #define RC_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
 #else

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 #if canImport(Accelerate)
 import Accelerate
@@ -25,6 +26,7 @@ public enum BLAS {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         if m == 0 || n == 0 { return }
+        _ = rc_flush_denormals()
         if k == 0 {
             if beta == 0 {
                 for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }

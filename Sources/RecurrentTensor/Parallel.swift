@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 
@@ -24,14 +25,19 @@ public enum Parallel {
     }()
 
     /// Runs `body(0..<count)` concurrently and returns when all are done. `count == 1` runs inline.
+    /// Every participating thread computes with subnormals flushed to zero (see `rc_flush_denormals`).
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
+        _ = rc_flush_denormals()
         if count <= 1 {
             if count == 1 { body(0) }
             return
         }
         withoutActuallyEscaping(body) { body in
             let box = UnsafeSendable(body)
-            DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
+            DispatchQueue.concurrentPerform(iterations: count) { i in
+                _ = rc_flush_denormals()
+                box.value(i)
+            }
         }
     }
 

@@ -102,4 +102,31 @@ public enum VectorMath {
     public static func sigmoid(_ x: Float) -> Float { sigmoid(V(repeating: x))[0] }
     @inlinable
     public static func tanh(_ x: Float) -> Float { tanh(V(repeating: x))[0] }
+
+    /// `out[j] = Σ_r m[r, j]` for a row-major `(rows, columns)` matrix: the bias gradient.
+    /// Rows are split across the cores; each part sums sixteen columns at a time.
+    public static func columnSums(_ m: UnsafePointer<Float>, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>) {
+        let parts = Parallel.ranges(rows, minChunk: 1024)
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: parts.count * columns)
+        partial.initialize(repeating: 0, count: parts.count * columns)
+        defer { partial.deallocate() }
+        let ctx = UnsafeSendable((UnsafeMutablePointer(mutating: m), partial))
+        Parallel.forEach(parts.count) { w in
+            let (m, partial) = ctx.value
+            let acc = partial + w * columns
+            for r in parts[w] {
+                let row = m + r * columns
+                var j = 0
+                while j + 16 <= columns {
+                    store(load(acc + j) + load(row + j), acc + j)
+                    j += 16
+                }
+                while j < columns { acc[j] += row[j]; j += 1 }
+            }
+        }
+        out.update(from: partial, count: columns)
+        for w in 1..<max(1, parts.count) {
+            for j in 0..<columns { out[j] += partial[w * columns + j] }
+        }
+    }
 }

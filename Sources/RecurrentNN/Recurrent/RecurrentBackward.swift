@@ -110,15 +110,13 @@ extension RecurrentLayer {
 
         // Bias gradient: column sums of dG (and of the recurrent-side gradient for resetAfter).
         if let bias = biasParameter {
-            let ones = onesBuffer.reserve(rows)
-            ones.update(repeating: 1, count: rows)
             var db = Tensor(shape: bias.value.shape)
             db.withUnsafeMutableBufferPointer { dbb in
                 let d = dbb.baseAddress!
-                BLAS.gemmParallel(m: 1, n: G, k: rows, a: ones, lda: rows, b: dG, ldb: G, c: d, ldc: G)
+                VectorMath.columnSums(dG, rows: rows, columns: G, into: d)
                 if isGRUResetAfter {
                     (d + G).update(from: d, count: 2 * U)
-                    BLAS.gemmParallel(m: 1, n: U, k: rows, a: ones, lda: rows, b: rh.pointer, ldb: U, c: d + G + 2 * U, ldc: U)
+                    VectorMath.columnSums(rh.pointer, rows: rows, columns: U, into: d + G + 2 * U)
                 }
             }
             bias.gradient = db

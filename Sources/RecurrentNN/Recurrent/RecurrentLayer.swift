@@ -1,3 +1,5 @@
+import CKernels
+
 /// Which recurrent cell a `RecurrentLayer` runs.
 ///
 /// Gate orders and formulas follow Keras 3 (keras/src/layers/rnn/simple_rnn.py, lstm.py, gru.py):
@@ -87,10 +89,13 @@ public class RecurrentLayer: Layer {
     let xDropped = Buffer()     // input times its dropout mask (shared-mask case)
     let hPrevBuffer = Buffer()  // backward: h₋₁ of every step, time order
     let hMaskedBuffer = Buffer()
-    let onesBuffer = Buffer()
     var rng = RandomGenerator(seed: 0)
-    var inputMasks: [[Float]] = []      // per gate (or one shared), each (B, F)
-    var recurrentMasks: [[Float]] = []  // per gate, each (B, U)
+    /// Dropout masks of the last training call, already scaled by 1/(1 − rate): the input masks,
+    /// each `(batch, features)` flat (one shared by all gates, or one per gate in the order of the
+    /// gates when `recurrentDropout > 0`), and the recurrent masks, one per gate, each
+    /// `(batch, units)`. Empty when not training or the rate is 0. Read-only, for inspection.
+    public private(set) var inputMasks: [[Float]] = []
+    public private(set) var recurrentMasks: [[Float]] = []
 
     // Cache of the last forward.
     var lastInput: Tensor?
@@ -188,6 +193,7 @@ public class RecurrentLayer: Layer {
     /// final states `(batch, units)`. Throws on a wrong shape, NaN/Inf input or a bad mask.
     public func forwardWithStates(_ input: Tensor, mask: Tensor?, training: Bool) throws -> [Tensor] {
         try Check.built(self)
+        _ = rc_flush_denormals()
         try Check.rank(input, 3, layer: name, meaning: "(batch, timesteps, features)")
         try Check.lastAxis(input, inputDim, layer: name)
         try Check.finite(input, layer: name)
