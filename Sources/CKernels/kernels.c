@@ -25,7 +25,7 @@ int rc_flush_denormals(void) { return 1; }
 #endif
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define RC_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define RC_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define RC_CLONES
 #endif

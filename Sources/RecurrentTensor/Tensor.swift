@@ -93,7 +93,19 @@ public struct Tensor: Sendable, Equatable {
     /// Returns the index of the first NaN or infinite element, or nil when every element is finite.
     public func firstNonFinite() -> Int? {
         data.withUnsafeBufferPointer { p in
-            for i in 0..<p.count where !p[i].isFinite { return i }
+            // x − x is 0 for finite x and NaN for NaN/±Inf: scan 16 lanes at a time, then locate.
+            let n = p.count, base = p.baseAddress!
+            var i = 0
+            var acc = SIMD16<Float>()
+            while i + 16 <= n {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Float>.self)
+                acc = acc + (v - v)
+                i += 16
+            }
+            var tail: Float = 0
+            while i < n { tail += base[i] - base[i]; i += 1 }
+            if acc.sum() == 0 && tail == 0 { return nil }
+            for j in 0..<n where !base[j].isFinite { return j }
             return nil
         }
     }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Recurrent needs to build, when it is missing:
+#   Linux (Debian/Ubuntu): OpenBLAS (libopenblas-dev) and pkg-config, through apt-get.
+#   macOS: nothing beyond Xcode's Swift; BLAS comes from Accelerate.
+# Swift itself (6.0 or newer) must already be installed: https://www.swift.org/install
+set -euo pipefail
+
+need_swift() {
+    if ! command -v swift >/dev/null 2>&1; then
+        echo "error: swift not found on PATH; install Swift 6 from https://www.swift.org/install" >&2
+        exit 1
+    fi
+}
+
+case "$(uname -s)" in
+Linux)
+    need_swift
+    missing=()
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    if ! pkg-config --exists openblas 2>/dev/null; then missing+=(libopenblas-dev); fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        if ! command -v apt-get >/dev/null 2>&1; then
+            echo "error: need ${missing[*]} (OpenBLAS with its pkg-config file); install them with your package manager" >&2
+            exit 1
+        fi
+        SUDO=""
+        if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+        echo "Installing ${missing[*]} with apt-get"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+    ;;
+Darwin)
+    need_swift
+    ;;
+*)
+    echo "error: unsupported system $(uname -s); Recurrent builds on Linux and macOS" >&2
+    exit 1
+    ;;
+esac
