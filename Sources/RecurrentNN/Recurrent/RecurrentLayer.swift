@@ -131,12 +131,12 @@ public class RecurrentLayer: Layer {
 
     func validateConfiguration() throws {
         guard units > 0 else {
-            throw RecurrentError.invalidConfiguration(where: name, message: "units must be positive, got \(units)")
+            throw RecurrentError.invalidConfiguration(where: name, message: "units must be positive, found \(units)")
         }
         for (label, rate) in [("dropout", dropout), ("recurrentDropout", recurrentDropout)] {
             guard rate >= 0, rate < 1 else {
                 throw RecurrentError.invalidConfiguration(
-                    where: name, message: "\(label) must be in [0, 1), got \(rate)")
+                    where: name, message: "\(label) must be in [0, 1), found \(rate)")
             }
         }
         for a in [activation, recurrentActivation] where !a.isElementwise {
@@ -297,8 +297,10 @@ public class RecurrentLayer: Layer {
     /// (`[dh]` or `[dh, dc]`, each `(batch, units)`; empty for none).
     public func backwardWithStates(_ gradOutput: Tensor, stateGradients: [Tensor?],
                                    needsInputGradient: Bool) throws -> Tensor? {
+        // Backward overwrites the saved gates with their gradients, so each forward allows one backward.
         guard let input = lastInput else {
-            throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
+            throw RecurrentError.invalidConfiguration(
+                where: name, message: "backward called before forward (each forward allows one backward)")
         }
         let B = lastBatch, T = lastSteps, U = units
         let expected = returnSequences ? [B, T, U] : [B, U]
@@ -314,6 +316,7 @@ public class RecurrentLayer: Layer {
         }
         var gradOutput = gradOutput
         if returnSequences && zeroOutputForMask, let mask = lastMask { zeroMaskedSteps(&gradOutput, mask: mask) }
+        lastInput = nil
         return runBackward(input, gradOutput: gradOutput, stateGradients: stateGradients,
                            B: B, T: T, needsInputGradient: needsInputGradient)
     }

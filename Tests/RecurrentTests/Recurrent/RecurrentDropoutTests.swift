@@ -119,6 +119,9 @@ struct RecurrentDropoutTests {
             Self.expectBinaryScaled(m, rate: c.recurrentDropout, "\(c) recurrent mask \(g)")
         }
 
+        // The masks drop something, so the comparison below is sensitive to where they apply.
+        #expect((inMasks + recMasks).contains { $0.contains(0) }, "\(c): nothing was dropped")
+
         var w = Tensor(shape: y.shape)
         for i in 0..<w.count { w.data[i] = rng.uniform(-1, 1) }
         let dx = try #require(try layer.backward(w))
@@ -138,6 +141,9 @@ struct RecurrentDropoutTests {
         }
         func loss(_ v: [[Double]]) -> Double { zip(run(v), wd).reduce(0) { $0 + $1.0 * $1.1 } }
         expectClose(y.data, run(vars), rtol: 1e-5, atol: 1e-5, "\(c) output")
+        let undropped = ref.forward(x: vars[0], B: B, T: T, kernel: vars[1], recurrent: vars[2],
+                                    bias: vars[3].isEmpty ? nil : vars[3], mask: ms, inputMasks: [], recurrentMasks: []).out
+        #expect(zip(y.data, undropped).contains { abs(Double($0) - $1) > 1e-3 }, "\(c): dropout changed no output")
 
         let eps = 1e-6
         func numeric(_ k: Int) -> [Double] {

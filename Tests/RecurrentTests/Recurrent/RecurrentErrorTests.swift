@@ -134,6 +134,30 @@ struct RecurrentErrorTests {
         }
     }
 
+    /// A second `backward` after one `forward` must either throw (naming the layer) or give the
+    /// same gradients again; it must never return different numbers silently. (Found failing:
+    /// backward overwrites the cached gate activations with gradients, see the report.)
+    @Test(arguments: Kind.allCases)
+    func secondBackwardIsNotSilentlyWrong(_ kind: Kind) throws {
+        let name = "twice_\(kind.rawValue)"
+        let layer = Self.make(kind, returnSequences: true, name: name)
+        try Self.build(layer, [5, 3])
+        var x = Tensor(shape: [2, 5, 3])
+        for i in 0..<x.count { x.data[i] = Float(i % 7) * 0.1 - 0.3 }
+        let y = try layer.forward(x, mask: nil, training: false)
+        let g = Tensor(uncheckedShape: y.shape, data: y.data.map { $0 + 0.5 })
+        let dx1 = try #require(try layer.backward(g))
+        let grads1 = layer.parameters.map(\.gradient)
+        do {
+            let dx2 = try #require(try layer.backward(g))
+            let sameInput = dx2 == dx1, sameWeights = layer.parameters.map(\.gradient) == grads1
+            #expect(sameInput, "\(kind): second backward changed the input gradient")
+            #expect(sameWeights, "\(kind): second backward changed the weight gradients")
+        } catch let error as RecurrentError {
+            #expect(error.description.contains(name), "\(error)")
+        }
+    }
+
     @Test(arguments: Kind.allCases)
     func badConfigurationsThrowAtBuild(_ kind: Kind) throws {
         // units 0 (and negative).
