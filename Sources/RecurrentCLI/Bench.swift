@@ -109,7 +109,7 @@ struct BenchCase {
         let loss: Loss = outputs == 1 ? .binaryCrossentropy : .sparseCategoricalCrossentropy
         let adam = Adam()
         func step() throws {
-            if train { try model.trainOnBatch(x, y, loss: loss, optimizer: adam) } else { _ = try model.forward(x, training: false) }
+            if train { try model.trainOnBatch(x, y, loss: loss, optimizer: adam) } else { _ = try model.predict(x, batchSize: batch) }
         }
         try step()  // warm-up: allocates workspaces
         try step()

@@ -84,6 +84,20 @@ public final class Sequential {
         return grad
     }
 
+    /// Runs `body` with every recurrent layer told not to keep what backward needs (faster
+    /// inference), restoring the setting afterwards.
+    public func withoutBackward<R>(_ body: () throws -> R) rethrows -> R {
+        let recurrent = layers.flatMap { layer -> [RecurrentLayer] in
+            if let r = layer as? RecurrentLayer { return [r] }
+            if let b = layer as? Bidirectional { return [b.forwardLayer, b.backwardLayer] }
+            return []
+        }
+        let saved = recurrent.map(\.recordsForBackward)
+        recurrent.forEach { $0.recordsForBackward = false }
+        defer { for (r, v) in zip(recurrent, saved) { r.recordsForBackward = v } }
+        return try body()
+    }
+
     /// Runs inference in batches of `batchSize` samples and concatenates the outputs.
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
         guard batchSize > 0 else {
@@ -98,7 +112,7 @@ public final class Sequential {
             let end = min(n, start + batchSize)
             let batch = Tensor(uncheckedShape: [end - start] + x.shape.dropFirst(),
                                data: Array(x.data[(start * sample)..<(end * sample)]))
-            let y = try forward(batch, training: false)
+            let y = try withoutBackward { try forward(batch, training: false) }
             outputs.append(contentsOf: y.data)
             outShape = Array(y.shape.dropFirst())
             start = end

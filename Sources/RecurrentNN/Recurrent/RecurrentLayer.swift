@@ -71,6 +71,10 @@ public class RecurrentLayer: Layer {
     /// With `returnSequences` and a mask: output zeros at masked steps instead of repeating the
     /// previous output (Keras `zero_output_for_mask`; `Bidirectional` sets it, as Keras does).
     public var zeroOutputForMask = false
+    /// Whether `forward` keeps what `backward` needs (the default). `Sequential.predict` turns it
+    /// off for the duration of a call, which lets the kernels stream the input projection step by
+    /// step; a `backward` after such a forward throws.
+    public var recordsForBackward = true
 
     public private(set) var parameters: [Parameter] = []
     public var isBuilt: Bool { !parameters.isEmpty }
@@ -209,6 +213,7 @@ public class RecurrentLayer: Layer {
         lastSteps = T
         drawDropoutMasks(batch: B, training: training)
         runForward(input, mask: mask, B: B, T: T)
+        if !recordsForBackward { lastInput = nil }
         return collectOutputs(B: B, T: T)
     }
 
