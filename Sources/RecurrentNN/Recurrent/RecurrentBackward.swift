@@ -35,98 +35,103 @@ extension RecurrentLayer {
         }
 
         let dG = gates.pointer
-        // Previous hidden state of every step, in time order: hPrev[b, t(s)] = h[b, s-1] (0 at s = 0).
-        let hPrev = hPrevBuffer.reserve(rows * U)
-        let hp = hs.pointer
-        for b in 0..<B {
-            for s in 0..<T {
-                let t = goBackwards ? T - 1 - s : s
-                let dst = hPrev + (b * T + t) * U
-                if s == 0 { dst.update(repeating: 0, count: U) } else { dst.update(from: hp + (b * T + s - 1) * U, count: U) }
-            }
-        }
-
-        // Kernel gradient: dK = x_effᵀ · dG.
-        let K = kernel.value.data
-        var dK = Tensor(shape: [F, G])
-        input.withUnsafeBufferPointer { xb in
-            let x = xb.baseAddress!
-            dK.withUnsafeMutableBufferPointer { dk in
-                if inputMasks.isEmpty {
-                    BLAS.gemmParallel(transA: true, m: F, n: G, k: rows, a: x, lda: F, b: dG, ldb: G, c: dk.baseAddress!, ldc: G)
-                } else {
-                    let xd = xDropped.reserve(rows * F)
-                    for (g, m) in inputMasks.enumerated() {
-                        applyRowMask(x, m, B: B, T: T, width: F, into: xd)
-                        let whole = inputMasks.count == 1
-                        BLAS.gemmParallel(transA: true, m: F, n: whole ? G : U, k: rows, a: xd, lda: F,
-                                          b: dG + (whole ? 0 : g * U), ldb: G, c: dk.baseAddress! + (whole ? 0 : g * U), ldc: G)
-                    }
+        if recurrentMasks.isEmpty && inputMasks.count <= 1 {
+            fusedWeightGradients(input, B: B, T: T)
+        } else {
+            // Previous hidden state of every step, in time order: hPrev[b, t(s)] = h[b, s-1] (0 at s = 0).
+            let hPrev = hPrevBuffer.reserve(rows * U)
+            let hp = hs.pointer
+            for b in 0..<B {
+                for s in 0..<T {
+                    let t = goBackwards ? T - 1 - s : s
+                    let dst = hPrev + (b * T + t) * U
+                    if s == 0 { dst.update(repeating: 0, count: U) } else { dst.update(from: hp + (b * T + s - 1) * U, count: U) }
                 }
             }
-        }
-        kernel.gradient = dK
 
-        // Recurrent-kernel gradient: dR = h₋₁ᵀ · dG_rec, block by block where needed.
-        var dR = Tensor(shape: [U, G])
-        let recMasks = recurrentMasks
-        dR.withUnsafeMutableBufferPointer { drb in
-            let dr = drb.baseAddress!
-            let tmp = recMasks.isEmpty ? hPrev : hMaskedBuffer.reserve(rows * U)
-            func hEff(_ g: Int) -> UnsafeMutablePointer<Float> {
-                if recMasks.isEmpty { return hPrev }
-                applyRowMask(hPrev, recMasks[g], B: B, T: T, width: U, into: tmp)
-                return tmp
-            }
-            switch kind {
-            case .simple, .lstm:
-                if recMasks.isEmpty {
-                    BLAS.gemmParallel(transA: true, m: U, n: G, k: rows, a: hPrev, lda: U, b: dG, ldb: G, c: dr, ldc: G)
-                } else {
-                    for g in 0..<gateCount {
-                        BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: hEff(g), lda: U, b: dG + g * U, ldb: G, c: dr + g * U, ldc: G)
-                    }
-                }
-            case .gru(resetAfter: true):
-                for g in 0..<3 where !(recMasks.isEmpty && g == 1) {
-                    let h = hEff(g)
-                    if recMasks.isEmpty && g == 0 {
-                        BLAS.gemmParallel(transA: true, m: U, n: 2 * U, k: rows, a: h, lda: U, b: dG, ldb: G, c: dr, ldc: G)
-                    } else if g < 2 {
-                        BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: h, lda: U, b: dG + g * U, ldb: G, c: dr + g * U, ldc: G)
+            // Kernel gradient: dK = x_effᵀ · dG.
+            let K = kernel.value.data
+            var dK = Tensor(shape: [F, G])
+            input.withUnsafeBufferPointer { xb in
+                let x = xb.baseAddress!
+                dK.withUnsafeMutableBufferPointer { dk in
+                    if inputMasks.isEmpty {
+                        BLAS.gemmParallel(transA: true, m: F, n: G, k: rows, a: x, lda: F, b: dG, ldb: G, c: dk.baseAddress!, ldc: G)
                     } else {
-                        BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: h, lda: U, b: rh.pointer, ldb: U, c: dr + 2 * U, ldc: G)
+                        let xd = xDropped.reserve(rows * F)
+                        for (g, m) in inputMasks.enumerated() {
+                            applyRowMask(x, m, B: B, T: T, width: F, into: xd)
+                            let whole = inputMasks.count == 1
+                            BLAS.gemmParallel(transA: true, m: F, n: whole ? G : U, k: rows, a: xd, lda: F,
+                                              b: dG + (whole ? 0 : g * U), ldb: G, c: dk.baseAddress! + (whole ? 0 : g * U), ldc: G)
+                        }
                     }
                 }
-            case .gru(resetAfter: false):
-                if recMasks.isEmpty {
-                    BLAS.gemmParallel(transA: true, m: U, n: 2 * U, k: rows, a: hPrev, lda: U, b: dG, ldb: G, c: dr, ldc: G)
-                } else {
-                    for g in 0..<2 {
-                        BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: hEff(g), lda: U, b: dG + g * U, ldb: G, c: dr + g * U, ldc: G)
-                    }
-                }
-                // rh holds r·(h₋₁ ⊙ m_h) in time order.
-                BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: rh.pointer, lda: U, b: dG + 2 * U, ldb: G, c: dr + 2 * U, ldc: G)
             }
-        }
-        recurrentKernel.gradient = dR
+            kernel.gradient = dK
 
-        // Bias gradient: column sums of dG (and of the recurrent-side gradient for resetAfter).
-        if let bias = biasParameter {
-            var db = Tensor(shape: bias.value.shape)
-            db.withUnsafeMutableBufferPointer { dbb in
-                let d = dbb.baseAddress!
-                VectorMath.columnSums(dG, rows: rows, columns: G, into: d)
-                if isGRUResetAfter {
-                    (d + G).update(from: d, count: 2 * U)
-                    VectorMath.columnSums(rh.pointer, rows: rows, columns: U, into: d + G + 2 * U)
+            // Recurrent-kernel gradient: dR = h₋₁ᵀ · dG_rec, block by block where needed.
+            var dR = Tensor(shape: [U, G])
+            let recMasks = recurrentMasks
+            dR.withUnsafeMutableBufferPointer { drb in
+                let dr = drb.baseAddress!
+                let tmp = recMasks.isEmpty ? hPrev : hMaskedBuffer.reserve(rows * U)
+                func hEff(_ g: Int) -> UnsafeMutablePointer<Float> {
+                    if recMasks.isEmpty { return hPrev }
+                    applyRowMask(hPrev, recMasks[g], B: B, T: T, width: U, into: tmp)
+                    return tmp
+                }
+                switch kind {
+                case .simple, .lstm:
+                    if recMasks.isEmpty {
+                        BLAS.gemmParallel(transA: true, m: U, n: G, k: rows, a: hPrev, lda: U, b: dG, ldb: G, c: dr, ldc: G)
+                    } else {
+                        for g in 0..<gateCount {
+                            BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: hEff(g), lda: U, b: dG + g * U, ldb: G, c: dr + g * U, ldc: G)
+                        }
+                    }
+                case .gru(resetAfter: true):
+                    for g in 0..<3 where !(recMasks.isEmpty && g == 1) {
+                        let h = hEff(g)
+                        if recMasks.isEmpty && g == 0 {
+                            BLAS.gemmParallel(transA: true, m: U, n: 2 * U, k: rows, a: h, lda: U, b: dG, ldb: G, c: dr, ldc: G)
+                        } else if g < 2 {
+                            BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: h, lda: U, b: dG + g * U, ldb: G, c: dr + g * U, ldc: G)
+                        } else {
+                            BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: h, lda: U, b: rh.pointer, ldb: U, c: dr + 2 * U, ldc: G)
+                        }
+                    }
+                case .gru(resetAfter: false):
+                    if recMasks.isEmpty {
+                        BLAS.gemmParallel(transA: true, m: U, n: 2 * U, k: rows, a: hPrev, lda: U, b: dG, ldb: G, c: dr, ldc: G)
+                    } else {
+                        for g in 0..<2 {
+                            BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: hEff(g), lda: U, b: dG + g * U, ldb: G, c: dr + g * U, ldc: G)
+                        }
+                    }
+                    // rh holds r·(h₋₁ ⊙ m_h) in time order.
+                    BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: rh.pointer, lda: U, b: dG + 2 * U, ldb: G, c: dr + 2 * U, ldc: G)
                 }
             }
-            bias.gradient = db
+            recurrentKernel.gradient = dR
+
+            // Bias gradient: column sums of dG (and of the recurrent-side gradient for resetAfter).
+            if let bias = biasParameter {
+                var db = Tensor(shape: bias.value.shape)
+                db.withUnsafeMutableBufferPointer { dbb in
+                    let d = dbb.baseAddress!
+                    VectorMath.columnSums(dG, rows: rows, columns: G, into: d)
+                    if isGRUResetAfter {
+                        (d + G).update(from: d, count: 2 * U)
+                        VectorMath.columnSums(rh.pointer, rows: rows, columns: U, into: d + G + 2 * U)
+                    }
+                }
+                bias.gradient = db
+            }
         }
 
         guard needsInputGradient else { return nil }
+        let K = kernel.value.data
         // Input gradient: dX = dG · Kᵀ (each gate's part times its dropout mask).
         var dX = Tensor(shape: [B, T, F])
         K.withUnsafeBufferPointer { kb in
@@ -156,6 +161,69 @@ extension RecurrentLayer {
             }
         }
         return dX
+    }
+
+    /// Kernel, recurrent-kernel and bias gradients in one GEMM that reads dG once:
+    /// `[x | h₋₁ | 1]ᵀ · dG`, a `(F + U + 1, G)` result whose rows are dK, dR and db (x times the
+    /// shared dropout mask when there is one). For GRU the h-block of dR (and of the recurrent
+    /// bias) takes another operand, recomputed after: h₋₁ᵀ·(dhh·r) with `resetAfter`, (r·h₋₁)ᵀ·dhh without.
+    func fusedWeightGradients(_ input: Tensor, B: Int, T: Int) {
+        let U = units, G = gateWidth, F = inputDim, rows = B * T, W = F + U + 1
+        let xh = xhBuffer.reserve(rows * W)
+        let hp = hs.pointer, dG = gates.pointer
+        let mask: [Float]? = inputMasks.first
+        input.withUnsafeBufferPointer { xb in
+            withOptionalPointer(mask) { mp in
+                let ctx = UnsafeSendable((xb.baseAddress!, mp))
+                let parts = Parallel.ranges(B)
+                Parallel.forEach(parts.count) { w in
+                    let (x, m) = ctx.value
+                    for b in parts[w] {
+                        for s in 0..<T {
+                            let t = self.goBackwards ? T - 1 - s : s
+                            let row = xh + (b * T + t) * W, xr = x + (b * T + t) * F
+                            if let m {
+                                let mr = m + b * F
+                                for f in 0..<F { row[f] = xr[f] * mr[f] }
+                            } else {
+                                (row).update(from: xr, count: F)
+                            }
+                            if s == 0 { (row + F).update(repeating: 0, count: U) } else { (row + F).update(from: hp + (b * T + s - 1) * U, count: U) }
+                            row[F + U] = 1
+                        }
+                    }
+                }
+            }
+        }
+        var all = [Float](repeating: 0, count: W * G)
+        all.withUnsafeMutableBufferPointer { out in
+            BLAS.gemmParallel(transA: true, m: W, n: G, k: rows, a: xh, lda: W, b: dG, ldb: G, c: out.baseAddress!, ldc: G)
+            let o = out.baseAddress!
+            switch kind {
+            case .gru(resetAfter: true):
+                // dR_h = h₋₁ᵀ · (dhh·r), stored in rh by BPTT.
+                BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: xh + F, lda: W, b: rh.pointer, ldb: U,
+                                  c: o + F * G + 2 * U, ldc: G)
+            case .gru(resetAfter: false):
+                // dR_h = (r·h₋₁)ᵀ · dhh, with r·h₋₁ in rh.
+                BLAS.gemmParallel(transA: true, m: U, n: U, k: rows, a: rh.pointer, lda: U, b: dG + 2 * U, ldb: G,
+                                  c: o + F * G + 2 * U, ldc: G)
+            default: break
+            }
+        }
+        kernel.gradient = Tensor(uncheckedShape: [F, G], data: Array(all[0..<(F * G)]))
+        recurrentKernel.gradient = Tensor(uncheckedShape: [U, G], data: Array(all[(F * G)..<((F + U) * G)]))
+        if let bias = biasParameter {
+            var db = Array(all[((F + U) * G)..<(W * G)])
+            if isGRUResetAfter {
+                var rec = db
+                rec.withUnsafeMutableBufferPointer { r in
+                    VectorMath.columnSums(rh.pointer, rows: rows, columns: U, into: r.baseAddress! + 2 * U)
+                }
+                db += rec
+            }
+            bias.gradient = Tensor(uncheckedShape: bias.value.shape, data: db)
+        }
     }
 
     /// BPTT over every step for the batch rows in `rows`; leaves dG in `gates`. `R` is the

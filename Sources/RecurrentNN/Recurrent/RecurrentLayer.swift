@@ -93,6 +93,7 @@ public class RecurrentLayer: Layer {
     let xDropped = Buffer()     // input times its dropout mask (shared-mask case)
     let hPrevBuffer = Buffer()  // backward: h₋₁ of every step, time order
     let hMaskedBuffer = Buffer()
+    let xhBuffer = Buffer()     // backward: [x | h₋₁ | 1] rows, time order
     var rng = RandomGenerator(seed: 0)
     /// Dropout masks of the last training call, already scaled by 1/(1 − rate): the input masks,
     /// each `(batch, features)` flat (one shared by all gates, or one per gate in the order of the
