@@ -22,7 +22,7 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
         // Fused elementwise kernels of the recurrent cells (C, dispatched to AVX-512/AVX2 at run time).
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "CKernels"),
         // Tensor kernels: storage, BLAS GEMM, vectorised elementwise math, RNG, initializers.
         .target(
             name: "RecurrentTensor",

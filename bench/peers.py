@@ -157,7 +157,7 @@ def torch_worker(args):
     from torch import nn
 
     torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
+    torch.set_num_interop_threads(1)  # only used by TorchScript's fork; nothing here
     torch.manual_seed(SEED)
     # Flush denormal floats to zero (FTZ/DAZ), as TensorFlow does by default in
     # its own threads. Back-propagating through 500 time steps drives gradients
@@ -229,52 +229,60 @@ def keras_worker(args):
 
     # Must happen before TensorFlow runs any op.
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(args.keras_inter_op)
     import keras
 
-    jit = args.keras_jit == "on"
+    version = f"keras {keras.__version__}, tensorflow {tf.__version__}"
+    jit_settings = {"off": [False], "on": [True], "both": [False, True]}[args.keras_jit]
     for case in args.cases:
         vocab, embed, cell, units, seq_len, classes = CASES[case]
-        keras.utils.set_random_seed(SEED)
         layer = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[cell]
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(seq_len,), dtype="int32"),
-                keras.layers.Embedding(vocab, embed),
-                layer(units),  # GRU: reset_after=True is Keras' default
-                keras.layers.Dense(classes, activation="sigmoid" if classes == 1 else "softmax"),
-            ]
-        )
-        model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-            loss="binary_crossentropy" if classes == 1 else "sparse_categorical_crossentropy",
-            jit_compile=jit,
-        )
-        for mode in args.modes:
-            x_np, y_np = make_data(case, mode)
-            x = tf.constant(x_np.astype("int32"))
-            y = tf.constant(y_np if classes == 1 else y_np.astype("int32"))
-            variant = "jit" if jit else ""
-            if mode == "train":
-                def step():
-                    # Returns the loss as a Python float: blocks until done.
-                    return model.train_on_batch(x, y)
-            elif args.keras_infer == "predict_on_batch":
-                variant = (variant + " predict_on_batch").strip()
+        for jit in jit_settings:
+            keras.utils.set_random_seed(SEED)
+            model = keras.Sequential(
+                [
+                    keras.Input(shape=(seq_len,), dtype="int32"),
+                    keras.layers.Embedding(vocab, embed),
+                    layer(units),  # GRU: reset_after=True is Keras' default
+                    keras.layers.Dense(classes, activation="sigmoid" if classes == 1 else "softmax"),
+                ]
+            )
+            model.compile(
+                optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+                loss="binary_crossentropy" if classes == 1 else "sparse_categorical_crossentropy",
+                # Keras' "auto" means off on a CPU-only machine; XLA is a stock
+                # option, and faster for some of these shapes, so both are tried.
+                jit_compile=jit,
+            )
+            for mode in args.modes:
+                x_np, y_np = make_data(case, mode)
+                x = tf.constant(x_np.astype("int32"))
+                y = tf.constant(y_np if classes == 1 else y_np.astype("int32"))
+                flags = ["XLA" if jit else "no XLA", f"inter-op {args.keras_inter_op}"]
+                if mode == "train":
+                    flags.append("train_on_batch")
 
-                def step():
-                    return model.predict_on_batch(x)
-            else:
-                variant = (variant + " tf.function").strip()
-                fwd = tf.function(lambda t: model(t, training=False), jit_compile=jit, reduce_retracing=True)
+                    def step():
+                        # Returns the loss as NumPy: blocks until the step is done.
+                        return model.train_on_batch(x, y)
+                elif args.keras_infer == "predict_on_batch":
+                    flags.append("predict_on_batch")
 
-                def step():
-                    return fwd(x).numpy()  # .numpy() blocks until the result exists
+                    def step():
+                        return model.predict_on_batch(x)
+                else:
+                    # The bare compiled forward pass: what predict_on_batch runs,
+                    # minus its per-call data-adapter and callback overhead.
+                    flags.append("tf.function(model(x, training=False))")
+                    fwd = tf.function(lambda t: model(t, training=False), jit_compile=jit, reduce_retracing=True)
 
-            emit(args, "keras", case, mode, measure(step, args.warmup, args.seconds, args.repeats, idle_wait=args.wait_idle),
-                 f"keras {keras.__version__}, tensorflow {tf.__version__}", variant)
-        keras.backend.clear_session()
-        del model
+                    def step():
+                        return fwd(x).numpy()  # .numpy() blocks until the result exists
+
+                m = measure(step, args.warmup, args.seconds, args.repeats, idle_wait=args.wait_idle)
+                emit(args, "keras", case, mode, m, version, ", ".join(flags))
+            keras.backend.clear_session()
+            del model
 
 
 # --------------------------------------------------------------------------- driver
@@ -324,7 +332,7 @@ def child_env(threads):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--frameworks", default="torch,keras", help="comma list of torch,keras")
-    p.add_argument("--threads", type=int, default=2, help="intra-op threads (inter-op is always 1)")
+    p.add_argument("--threads", type=int, default=2, help="intra-op threads")
     p.add_argument("--cases", default=",".join(CASES), help="comma list of " + ",".join(CASES))
     p.add_argument("--mode", default="train,infer", help="comma list of train,infer")
     p.add_argument("--seconds", type=float, default=5.0, help="minimum measuring time per measurement")
@@ -332,13 +340,18 @@ def parse_args(argv=None):
     p.add_argument("--repeats", type=int, default=1, help="measuring windows per measurement; the fastest is kept")
     p.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
                    help="before each window, wait up to this long for the rest of the machine to go idle (Linux)")
-    p.add_argument("--keras-jit", choices=("off", "on"), default="off", help="XLA-compile the Keras functions")
+    p.add_argument("--keras-jit", choices=("off", "on", "both"), default="both",
+                   help="XLA-compile the Keras functions; 'both' measures each way (table.py keeps the faster)")
+    p.add_argument("--keras-inter-op", type=int, default=None,
+                   help="TensorFlow inter-op threads (default: --threads)")
     p.add_argument("--keras-infer", choices=("tf.function", "predict_on_batch"), default="tf.function")
     p.add_argument("--torch-flush-denormal", type=int, choices=(0, 1), default=1, help="torch.set_flush_denormal(...)")
     p.add_argument("--torch-mkldnn", type=int, choices=(0, 1), default=1, help="torch.backends.mkldnn.enabled")
     p.add_argument("--torch-fused-adam", type=int, choices=(0, 1), default=1, help="torch.optim.Adam(fused=...)")
     p.add_argument("--worker", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.keras_inter_op is None:
+        args.keras_inter_op = args.threads
     args.frameworks = [f for f in args.frameworks.split(",") if f]
     args.cases = [c for c in args.cases.split(",") if c]
     args.modes = [m for m in args.mode.split(",") if m]
@@ -368,7 +381,7 @@ def main():
                 "--threads", str(args.threads), "--cases", case, "--mode", ",".join(args.modes),
                 "--seconds", str(args.seconds), "--warmup", str(args.warmup), "--repeats", str(args.repeats),
                 "--wait-idle", str(args.wait_idle),
-                "--keras-jit", args.keras_jit, "--keras-infer", args.keras_infer,
+                "--keras-jit", args.keras_jit, "--keras-inter-op", str(args.keras_inter_op), "--keras-infer", args.keras_infer,
                 "--torch-fused-adam", str(args.torch_fused_adam),
                 "--torch-flush-denormal", str(args.torch_flush_denormal), "--torch-mkldnn", str(args.torch_mkldnn),
             ]
