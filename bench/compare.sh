@@ -3,7 +3,8 @@
 # shapes and print a markdown table. See bench/README.md.
 #
 # Usage: bench/compare.sh [--threads N] [--seconds S] [--cases LIST] [--mode LIST]
-#                         [--repeats N] [--frameworks LIST] [--no-build] [--out DIR]
+#                         [--repeats N] [--wait-idle S] [--frameworks LIST]
+#                         [--no-build] [--out DIR]
 # Environment:
 #   RECURRENT_BENCH_VENV  virtual environment for the peers
 #                         (default: $HOME/.cache/recurrent/bench-venv; made if missing)
@@ -22,6 +23,7 @@ seconds=5
 cases="A-LSTM,A-GRU,B,C,D"
 modes="train,infer"
 repeats=1
+wait_idle=0
 frameworks="torch,keras"
 build=1
 out=""
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --cases) cases="$2"; shift 2 ;;
     --mode) modes="$2"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
+    --wait-idle) wait_idle="$2"; shift 2 ;;
     --frameworks) frameworks="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --out) out="$2"; shift 2 ;;
@@ -131,7 +134,7 @@ fi
 say "running the peers ($frameworks; $cases; $modes; ${seconds}s each)"
 if ! env -u OPENBLAS_CORETYPE "$venv/bin/python" "$here/peers.py" \
     --frameworks "$frameworks" --threads "$threads" --cases "$cases" --mode "$modes" \
-    --seconds "$seconds" --repeats "$repeats" \
+    --seconds "$seconds" --repeats "$repeats" --wait-idle "$wait_idle" \
     > "$out/peers.jsonl" 2> "$out/peers.err"; then
   say "some peer measurements failed (see $out/peers.err)"
   status=1

@@ -20,21 +20,32 @@ Training step = forward + backward + Adam(lr=1e-3) update at batch 64.
 Inference = forward only, batch 256.
 Inputs are random token ids in [1, vocab) (no padding, no masking), labels random.
 
-How each framework is timed (the fastest honest way we found for each):
-  torch  batch_first nn.Embedding -> nn.LSTM / nn.GRU / nn.RNN(tanh) -> nn.Linear,
-         last time step's output; loss on logits (BCEWithLogitsLoss /
-         CrossEntropyLoss); torch.optim.Adam(lr=1e-3). Inference under
-         torch.inference_mode() with the module in eval() mode.
-  keras  keras.Sequential built with the stock layers (LSTM/GRU default to
-         Keras' fused-kernel path where the backend has one; on a CPU the TF
-         backend runs the layer's step function in a tf.while_loop), compiled
-         with Adam(1e-3) and the loss; training times `model.train_on_batch`.
-         Inference times a tf.function-wrapped `model(x, training=False)` on a
-         pre-made tf.Tensor (`--keras-infer predict_on_batch` times Keras'
-         own predict_on_batch instead, which adds Python/data-adapter overhead
-         per call). XLA (`jit_compile`) is off by default, as Keras itself
-         chooses on a CPU-only machine; `--keras-jit on` turns it on for both
-         train_on_batch and the inference function.
+How each framework is timed (the fastest honest setup we found for each, on
+a 2-core x86 machine; every knob is a stock, documented option that leaves the
+model and its arithmetic unchanged):
+  torch  nn.Embedding -> nn.LSTM / nn.GRU / nn.RNN(tanh) (batch_first) -> nn.Linear
+         on the last step's output; loss on logits (BCEWithLogitsLoss /
+         CrossEntropyLoss); torch.optim.Adam(lr=1e-3, fused=True). Inference
+         under torch.inference_mode(), module in eval() mode.
+         torch.set_flush_denormal(True): TensorFlow flushes denormals by
+         default; without it PyTorch's backward through 500 steps crawls on
+         denormal gradients (A-LSTM training ~40 instead of ~230 samples/s).
+         oneDNN (mkldnn) stays on: it is PyTorch's fast CPU LSTM path.
+  keras  keras.Sequential of the stock layers, compiled with Adam(1e-3) and the
+         loss; training times `model.train_on_batch`. Inference times a
+         tf.function-wrapped `model(x, training=False)` on a ready tf.Tensor,
+         i.e. what predict_on_batch runs minus its per-call Python overhead
+         (`--keras-infer predict_on_batch` times that instead). On a CPU the
+         Keras LSTM/GRU run their cell in a tf.while_loop (cuDNN is GPU-only).
+         Both jit_compile=False (Keras' own choice on a CPU-only machine) and
+         jit_compile=True (XLA) are measured by default; table.py keeps the
+         faster. TensorFlow gets inter-op threads = --threads (its default on
+         a 2-core machine): with 1 inter-op thread it runs one graph op at a
+         time, the RNN step's small ops are too small to split across the
+         intra-op pool, and it loses ~35% (A-LSTM training 183 vs 270
+         samples/s). On a machine with more cores than --threads, that lets
+         TensorFlow use up to 2 x --threads threads; cpu_seconds_per_wall_second
+         in the output shows how many cores it actually kept busy.
 Warmup steps (tracing, first-call allocation) are never counted.
 """
 

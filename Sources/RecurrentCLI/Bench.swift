@@ -21,6 +21,22 @@ struct Bench: ParsableCommand {
     @Option(help: "Inference batch size.") var inferBatch = 256
     @Flag(help: "Print one JSON line per measurement.") var json = false
 
+    func validate() throws {
+        let names = cases.split(separator: ",").map(String.init)
+        guard !names.isEmpty else { throw ValidationError("--cases is empty; valid: \(BenchCase.all.map(\.name).joined(separator: ", "))") }
+        for name in names where !BenchCase.all.contains(where: { $0.name == name }) {
+            throw ValidationError("unknown case '\(name)'; valid: \(BenchCase.all.map(\.name).joined(separator: ", "))")
+        }
+        let modes = mode.split(separator: ",").map(String.init)
+        guard !modes.isEmpty else { throw ValidationError("--mode is empty; valid: train, infer") }
+        for m in modes where m != "train" && m != "infer" {
+            throw ValidationError("unknown mode '\(m)'; valid: train, infer")
+        }
+        guard seconds.isFinite, seconds > 0 else { throw ValidationError("--seconds must be a positive number, found \(seconds)") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1...256, found \(threads)") }
+        guard batch >= 1, inferBatch >= 1 else { throw ValidationError("--batch and --infer-batch must be at least 1") }
+    }
+
     func run() throws {
         if let threads { setenv("RECURRENT_NUM_THREADS", String(threads), 1) }
         let wanted = cases.split(separator: ",").map(String.init)

@@ -15,6 +15,11 @@ struct Demo: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Training samples.") var samples = 4000
 
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, found \(epochs)") }
+        guard samples >= 32 else { throw ValidationError("--samples must be at least 32, found \(samples)") }
+    }
+
     func run() throws {
         let length = 30, vocab = 20
         var rng = RandomGenerator(seed: seed)

@@ -10,33 +10,73 @@
 public struct Tensor: Sendable, Equatable {
     /// Extent of each axis, outermost first. Empty for a scalar.
     public private(set) var shape: [Int]
-    /// The elements in row-major order; `data.count == shape.reduce(1, *)`.
-    public var data: [Float]
+    /// The elements in row-major order. Writing elements is free; replacing the array with one
+    /// of another length traps (`data.count` must stay the product of `shape`; use
+    /// `reshaped` or a new tensor to change sizes), so a kernel never reads past the end.
+    public var data: [Float] {
+        get { storage }
+        set {
+            precondition(newValue.count == elementCount, "Tensor: \(newValue.count) elements for shape \(shape)")
+            storage = newValue
+        }
+        _modify {
+            // In place: element writes neither copy nor re-check more than the count.
+            yield &storage
+            precondition(storage.count == elementCount, "Tensor: \(storage.count) elements for shape \(shape)")
+        }
+    }
+    @usableFromInline var storage: [Float]
+    @usableFromInline var elementCount: Int
 
     /// A tensor of the given shape filled with `value` (zeros by default).
     public init(shape: [Int], repeating value: Float = 0) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
+        let count = Tensor.elementCount(shape)
+        precondition(count != nil, "Tensor: shape \(shape) has negative extents or too many elements")
         self.shape = shape
-        self.data = [Float](repeating: value, count: shape.reduce(1, *))
+        self.elementCount = count!
+        self.storage = [Float](repeating: value, count: count!)
+    }
+
+    /// The element count of `shape`, nil when an extent is negative or the product overflows
+    /// (or exceeds 2^36 elements, 256 GiB).
+    public static func elementCount(_ shape: [Int]) -> Int? {
+        var n = 1
+        for e in shape {
+            guard e >= 0 else { return nil }
+            let (p, o) = n.multipliedReportingOverflow(by: e)
+            if o || p > 1 << 36 { return nil }
+            n = p
+        }
+        return n
     }
 
     /// A tensor of the given shape holding `data` in row-major order.
     /// - Throws: `RecurrentError.shapeMismatch` when `data.count` is not the product of `shape`.
     public init(shape: [Int], data: [Float]) throws {
-        let count = shape.reduce(1, *)
-        guard count == data.count, shape.allSatisfy({ $0 >= 0 }) else {
+        guard let count = Tensor.elementCount(shape) else {
+            throw RecurrentError.invalidValue(
+                where: "Tensor(shape:data:)", expected: "non-negative extents with at most 2^36 elements",
+                found: "shape \(shape)")
+        }
+        guard count == data.count else {
             throw RecurrentError.shapeMismatch(
                 where: "Tensor(shape:data:)", expected: "\(count) elements for shape \(shape)",
                 found: "\(data.count) elements")
         }
         self.shape = shape
-        self.data = data
+        self.elementCount = count
+        self.storage = data
     }
 
-    /// Internal unchecked initialiser for kernels that already know the sizes agree.
+    /// For kernels that already know the sizes agree: checks them with a precondition (a trap,
+    /// not a thrown error), never reads past the data.
     public init(uncheckedShape shape: [Int], data: [Float]) {
+        let count = Tensor.elementCount(shape)
+        precondition(count == data.count, "Tensor: \(data.count) elements for shape \(shape)")
         self.shape = shape
-        self.data = data
+        self.elementCount = data.count
+        self.storage = data
     }
 
     /// Number of elements (the product of `shape`).
@@ -71,7 +111,7 @@ public struct Tensor: Sendable, Equatable {
     /// Calls `body` with a read-only pointer to the contiguous elements.
     @inlinable
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try data.withUnsafeBufferPointer(body)
+        try storage.withUnsafeBufferPointer(body)
     }
 
     /// Calls `body` with a mutable pointer to the contiguous elements (copying first if shared).
@@ -79,13 +119,13 @@ public struct Tensor: Sendable, Equatable {
     public mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
-        try data.withUnsafeMutableBufferPointer(body)
+        try storage.withUnsafeMutableBufferPointer(body)
     }
 
     /// Sets every element to zero without reallocating.
     @inlinable
     public mutating func zero() {
-        data.withUnsafeMutableBufferPointer { p in
+        storage.withUnsafeMutableBufferPointer { p in
             p.baseAddress?.update(repeating: 0, count: p.count)
         }
     }

@@ -7,17 +7,43 @@
 public final class Parameter: @unchecked Sendable {
     /// Keras weight name within its layer, e.g. `recurrent_kernel`.
     public let name: String
-    /// The weight itself.
-    public var value: Tensor
-    /// dLoss/dValue from the last `backward`, the same shape as `value`.
-    public var gradient: Tensor
+    /// The weight itself. Its shape is fixed at creation: assigning a tensor of another shape
+    /// traps (use `assign(_:layer:)` for a checked, throwing assignment).
+    public var value: Tensor {
+        get { storedValue }
+        set {
+            precondition(newValue.shape == shape, "Parameter \(name): shape \(newValue.shape), expected \(shape)")
+            storedValue = newValue
+        }
+        _modify {
+            yield &storedValue
+            precondition(storedValue.shape == shape, "Parameter \(name): shape \(storedValue.shape), expected \(shape)")
+        }
+    }
+    private var storedValue: Tensor
+    /// The Keras shape of the weight.
+    public let shape: [Int]
+    /// dLoss/dValue from the last `backward`, the same shape as `value` (another shape traps).
+    public var gradient: Tensor {
+        get { storedGradient }
+        set {
+            precondition(newValue.shape == shape, "Parameter \(name): gradient shape \(newValue.shape), expected \(shape)")
+            storedGradient = newValue
+        }
+        _modify {
+            yield &storedGradient
+            precondition(storedGradient.shape == shape, "Parameter \(name): gradient shape \(storedGradient.shape), expected \(shape)")
+        }
+    }
+    private var storedGradient: Tensor
     /// Whether optimizers update it (counted as trainable in a summary).
     public var trainable: Bool
 
     public init(name: String, value: Tensor, trainable: Bool = true) {
         self.name = name
-        self.value = value
-        self.gradient = Tensor(shape: value.shape)
+        self.shape = value.shape
+        self.storedValue = value
+        self.storedGradient = Tensor(shape: value.shape)
         self.trainable = trainable
     }
 
@@ -114,6 +140,14 @@ public enum Check {
             throw RecurrentError.shapeMismatch(
                 where: layer, expected: "a mask of shape \(Array(input.shape.prefix(2)))",
                 found: "shape \(mask.shape)")
+        }
+    }
+
+    /// Throws unless a weight of `shape` can be allocated (no overflow, at most 2^31 elements).
+    public static func weightShape(_ shape: [Int], layer: String) throws {
+        guard let n = Tensor.elementCount(shape), n <= 1 << 31 else {
+            throw RecurrentError.invalidConfiguration(
+                where: layer, message: "a weight of shape \(shape) is too large to allocate (limit 2^31 elements)")
         }
     }
 

@@ -84,6 +84,7 @@ public final class Conv1D: Layer {
             throw RecurrentError.shapeMismatch(
                 where: name, expected: "an input shape (steps, channels)", found: kerasShapeString(inputShape))
         }
+        try Check.weightShape([kernelSize, inputShape[1], filters], layer: name)
         let channels = inputShape[1]
         kernel = Parameter(
             name: "kernel", value: kernelInitializer.make([kernelSize, channels, filters], rng: &rng))

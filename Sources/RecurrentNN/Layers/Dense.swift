@@ -63,6 +63,7 @@ public final class Dense: Layer {
                 where: name, expected: "an input shape (…, features) with features > 0",
                 found: kerasShapeString(inputShape))
         }
+        try Check.weightShape([features, units], layer: name)
         kernel = Parameter(name: "kernel", value: kernelInitializer.make([features, units], rng: &rng))
         bias = useBias ? Parameter(name: "bias", value: biasInitializer.make([units], rng: &rng)) : nil
     }

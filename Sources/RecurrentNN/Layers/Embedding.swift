@@ -61,6 +61,7 @@ public final class Embedding: Layer {
                 where: name, message: "inputDim and outputDim must be positive, found \(inputDim) and \(outputDim)")
         }
         _ = try outputShape(inputShape: inputShape)
+        try Check.weightShape([inputDim, outputDim], layer: name)
         embeddings = Parameter(
             name: "embeddings", value: embeddingsInitializer.make([inputDim, outputDim], rng: &rng))
         rowIsTouched = [Bool](repeating: false, count: inputDim)

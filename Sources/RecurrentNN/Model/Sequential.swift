@@ -103,8 +103,13 @@ public final class Sequential {
         guard batchSize > 0 else {
             throw RecurrentError.invalidValue(where: "predict", expected: "a batch size > 0", found: "\(batchSize)")
         }
-        let n = x.shape.first ?? 0
-        let sample = x.count / max(n, 1)
+        guard let inputShape else { throw RecurrentError.notBuilt(layer: "sequential") }
+        guard let n = x.shape.first, n > 0, Array(x.shape.dropFirst()) == inputShape else {
+            throw RecurrentError.shapeMismatch(
+                where: "predict", expected: "a non-empty batch of samples of shape \(inputShape)",
+                found: "shape \(x.shape)")
+        }
+        let sample = x.count / n
         var outputs: [Float] = []
         var outShape: [Int] = []
         var start = 0

@@ -59,9 +59,13 @@ public class RecurrentLayer: Layer {
     /// Activation of the gates (Keras 3 default sigmoid; unused by SimpleRNN).
     public let recurrentActivation: Activation
     public let useBias: Bool
-    public var returnSequences: Bool
-    public var returnState: Bool
-    public var goBackwards: Bool
+    /// Return the whole output sequence `(batch, timesteps, units)` instead of the last output.
+    public let returnSequences: Bool
+    /// Whether the final states are meant to be used (`forwardWithStates` always returns them;
+    /// inside a `Sequential` only the output flows on).
+    public let returnState: Bool
+    /// Process the sequence in reverse (outputs come back in processing order, as Keras).
+    public let goBackwards: Bool
     /// Fraction of the inputs to drop in training, in [0, 1).
     public let dropout: Float
     /// Fraction of the recurrent state to drop in training, in [0, 1).
@@ -135,8 +139,8 @@ public class RecurrentLayer: Layer {
     var isGRUResetAfter: Bool { kind == .gru(resetAfter: true) }
 
     func validateConfiguration() throws {
-        guard units > 0 else {
-            throw RecurrentError.invalidConfiguration(where: name, message: "units must be positive, found \(units)")
+        guard units > 0, units <= 1 << 16 else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "units must be in 1...65536, found \(units)")
         }
         for (label, rate) in [("dropout", dropout), ("recurrentDropout", recurrentDropout)] {
             guard rate >= 0, rate < 1 else {
@@ -152,10 +156,12 @@ public class RecurrentLayer: Layer {
 
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         try validateConfiguration()
-        guard inputShape.count == 2, inputShape[1] > 0 else {
+        guard inputShape.count == 2, inputShape[1] > 0, inputShape[1] <= 1 << 20, inputShape[0] != 0 else {
             throw RecurrentError.shapeMismatch(
-                where: name, expected: "an input shape (timesteps, features)", found: "\(inputShape)")
+                where: name, expected: "an input shape (timesteps, features) with 1...1048576 features", found: "\(inputShape)")
         }
+        try Check.weightShape([inputShape[1], gateWidth], layer: name)
+        try Check.weightShape([units, gateWidth], layer: name)
         inputDim = inputShape[1]
         let g = gateWidth
         var ps = [
@@ -204,6 +210,9 @@ public class RecurrentLayer: Layer {
         try Check.finite(input, layer: name)
         try Check.mask(mask, for: input, layer: name)
         let B = input.shape[0], T = input.shape[1]
+        guard B > 0 else {
+            throw RecurrentError.shapeMismatch(where: name, expected: "a non-empty batch", found: "shape \(input.shape)")
+        }
         guard T > 0 else {
             throw RecurrentError.shapeMismatch(where: name, expected: "at least one timestep", found: "shape \(input.shape)")
         }
@@ -313,6 +322,11 @@ public class RecurrentLayer: Layer {
         guard gradOutput.shape == expected else {
             throw RecurrentError.shapeMismatch(where: name, expected: "an output gradient of shape \(expected)",
                                                found: "shape \(gradOutput.shape)")
+        }
+        let stateCount = kind == .lstm ? 2 : 1
+        guard stateGradients.count <= stateCount else {
+            throw RecurrentError.invalidValue(where: name, expected: "at most \(stateCount) state gradients (h\(stateCount == 2 ? ", c" : ""))",
+                                              found: "\(stateGradients.count)")
         }
         for g in stateGradients {
             if let g, g.shape != [B, U] {

@@ -15,7 +15,9 @@ public final class Adam {
     public let epsilon: Float
     /// Number of steps taken (Keras `iterations`).
     public private(set) var iterations = 0
-    private var moments: [ObjectIdentifier: (m: Buffer, v: Buffer)] = [:]
+    /// Moments per parameter; the entry keeps its parameter alive, so an identifier is never
+    /// reused by another parameter while the optimizer knows it.
+    private var moments: [ObjectIdentifier: (parameter: Parameter, m: Buffer, v: Buffer)] = [:]
 
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
         self.learningRate = learningRate
@@ -25,16 +27,26 @@ public final class Adam {
     }
 
     /// Applies one update to every trainable parameter from its `gradient`.
-    public func step(_ parameters: [Parameter]) {
+    /// - Throws: `invalidConfiguration` when a hyper-parameter is out of range (learning rate not
+    ///   finite or negative, β outside [0, 1), ε not positive), before changing anything.
+    public func step(_ parameters: [Parameter]) throws {
+        guard learningRate.isFinite, learningRate >= 0, (0..<1).contains(beta1), (0..<1).contains(beta2),
+              epsilon.isFinite, epsilon > 0 else {
+            throw RecurrentError.invalidConfiguration(
+                where: "Adam", message: "expected a finite learning rate ≥ 0, β₁ and β₂ in [0, 1) and ε > 0, found "
+                    + "learningRate \(learningRate), beta1 \(beta1), beta2 \(beta2), epsilon \(epsilon)")
+        }
         iterations += 1
         let t = Double(iterations)
         let alpha = Float(Double(learningRate) * (1 - _pow(Double(beta2), t)).squareRoot() / (1 - _pow(Double(beta1), t)))
         let b1 = beta1, b2 = beta2, eps = epsilon
         for p in parameters where p.trainable {
             let n = p.value.count
-            let state: (m: Buffer, v: Buffer)
-            if let s = moments[ObjectIdentifier(p)] { state = s } else {
-                state = (Buffer(count: n), Buffer(count: n))
+            let state: (parameter: Parameter, m: Buffer, v: Buffer)
+            if let s = moments[ObjectIdentifier(p)], s.parameter === p, s.m.capacity >= n {
+                state = s
+            } else {
+                state = (p, Buffer(count: n), Buffer(count: n))
                 state.m.zeroed(n); state.v.zeroed(n)
                 moments[ObjectIdentifier(p)] = state
             }

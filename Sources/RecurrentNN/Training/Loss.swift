@@ -30,11 +30,12 @@ public enum Loss: String, Sendable, CaseIterable {
             throw RecurrentError.shapeMismatch(where: rawValue, expected: "an output (batch, classes)", found: "shape \(output.shape)")
         }
         let k = output.shape[1]
+        try Check.finite(target, layer: "\(rawValue) targets")
         var grad = Tensor(shape: output.shape)
         var total = 0.0
         switch self {
         case .binaryCrossentropy, .meanSquaredError:
-            guard target.count == output.count else {
+            guard target.shape == output.shape || (k == 1 && target.shape == [B]) else {
                 throw RecurrentError.shapeMismatch(where: rawValue, expected: "targets of shape \(output.shape)", found: "shape \(target.shape)")
             }
             let scale = 1 / Float(B * k)
@@ -55,7 +56,7 @@ public enum Loss: String, Sendable, CaseIterable {
             }
             return (Float(total / Double(B * k)) , grad)
         case .sparseCategoricalCrossentropy:
-            guard target.count == B else {
+            guard target.shape == [B] || target.shape == [B, 1] else {
                 throw RecurrentError.shapeMismatch(where: rawValue, expected: "\(B) class ids", found: "shape \(target.shape)")
             }
             let scale = 1 / Float(B)

@@ -9,7 +9,7 @@ extension Sequential {
         let (logits, fromLogits) = lossInput(output, loss: loss)
         let (value, grad) = try loss.evaluate(logits, target: y, fromLogits: fromLogits)
         try backward(grad, fromLogits: fromLogits)
-        optimizer.step(parameters)
+        try optimizer.step(parameters)
         return value
     }
 
