@@ -138,8 +138,8 @@ public final class Dense: Layer {
     /// - Throws: `shapeMismatch` when `gradOutput` is not the shape of the last output;
     ///   `invalidConfiguration` when no forward came first.
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        guard let kernel else { throw RecurrentError.notBuilt(layer: name) }
-        guard let x = lastInput, let y = lastOutput else {
+        guard kernel != nil else { throw RecurrentError.notBuilt(layer: name) }
+        guard lastInput != nil, let y = lastOutput else {
             throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
         }
         guard gradOutput.shape == y.shape else {
@@ -147,7 +147,7 @@ public final class Dense: Layer {
                 where: "\(name) backward", expected: "a gradient of shape \(y.shape)",
                 found: "shape \(gradOutput.shape)")
         }
-        let inF = inputFeatures, n = units, rows = y.count / n
+        let n = units, rows = y.count / n
         // dZ = dY through the activation (a copy only when the activation is not linear).
         var dz = gradOutput
         if activation != .linear {

@@ -50,7 +50,6 @@ extension RecurrentLayer {
             }
 
             // Kernel gradient: dK = x_effᵀ · dG.
-            let K = kernel.value.data
             var dK = Tensor(shape: [F, G])
             input.withUnsafeBufferPointer { xb in
                 let x = xb.baseAddress!

@@ -5,7 +5,7 @@ import Recurrent
 @Suite("Layer input validation")
 struct LayerErrorTests {
     @Test func embeddingRejectsBadIds() throws {
-        let layer = try Embedding(inputDim: 10, outputDim: 3, name: "tokens")
+        let layer = Embedding(inputDim: 10, outputDim: 3, name: "tokens")
         try LayerTest.build(layer, [4])
         for bad: Float in [10, -1, 2.5, .nan, .infinity] {
             let x = try Tensor(shape: [2, 4], data: [1, 2, 3, 4, 5, 6, bad, 8])
@@ -28,7 +28,7 @@ struct LayerErrorTests {
     }
 
     @Test func denseRejectsBadInput() throws {
-        let layer = try Dense(2)
+        let layer = Dense(2)
         try LayerTest.build(layer, [3])
         LayerTest.expectError(naming: "dense") { _ = try layer.forward(Tensor(shape: [4]), mask: nil, training: false) }
         LayerTest.expectError(naming: "dense") { _ = try layer.forward(Tensor(shape: [4, 5]), mask: nil, training: false) }
@@ -49,7 +49,7 @@ struct LayerErrorTests {
     }
 
     @Test func conv1dRejectsBadInput() throws {
-        let layer = try Conv1D(filters: 4, kernelSize: 3)
+        let layer = Conv1D(filters: 4, kernelSize: 3)
         try LayerTest.build(layer, [6, 2])
         LayerTest.expectError(naming: "conv1d") { _ = try layer.forward(Tensor(shape: [1, 6]), mask: nil, training: false) }
         LayerTest.expectError(naming: "conv1d") { _ = try layer.forward(Tensor(shape: [1, 6, 3]), mask: nil, training: false) }
@@ -63,7 +63,7 @@ struct LayerErrorTests {
     }
 
     @Test func poolingRejectsBadInput() throws {
-        let pool = try MaxPooling1D()
+        let pool = MaxPooling1D()
         try LayerTest.build(pool, [6, 2])
         LayerTest.expectError(naming: "max_pooling1d") { _ = try pool.forward(Tensor(shape: [6, 2]), mask: nil, training: false) }
         LayerTest.expectError(naming: "max_pooling1d") { _ = try pool.forward(Tensor(shape: [1, 6, 3]), mask: nil, training: false) }
@@ -89,7 +89,7 @@ struct LayerErrorTests {
         LayerTest.expectError(naming: "dropout") { _ = try Dropout(rate: 1.0).forward(Tensor(shape: [2, 3]), mask: nil, training: true) }
         LayerTest.expectError(naming: "dropout") { try LayerTest.build(Dropout(rate: -0.1), [3]) }
         LayerTest.expectError(naming: "dropout") { try LayerTest.build(Dropout(rate: .nan), [3]) }
-        let layer = try Dropout(rate: 0.2, name: "drop")
+        let layer = Dropout(rate: 0.2, name: "drop")
         var x = Tensor(shape: [2, 3])
         x[0, 1] = .nan
         LayerTest.expectError(naming: "drop") { _ = try layer.forward(x, mask: nil, training: true) }

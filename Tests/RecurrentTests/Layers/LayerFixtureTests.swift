@@ -22,23 +22,23 @@ struct LayerFixtureTests {
         let activation = try Activation(keras: c.activation ?? "linear")
         switch entry.className {
         case "Embedding":
-            return try Embedding(inputDim: c.inputDim!, outputDim: c.outputDim!, maskZero: c.maskZero ?? false)
+            return Embedding(inputDim: c.inputDim!, outputDim: c.outputDim!, maskZero: c.maskZero ?? false)
         case "Dense":
-            return try Dense(c.units!, activation: activation, useBias: c.useBias ?? true)
+            return Dense(c.units!, activation: activation, useBias: c.useBias ?? true)
         case "Conv1D":
             #expect((c.dilationRate ?? 1) == 1)
-            return try Conv1D(filters: c.filters!, kernelSize: c.kernelSize!, strides: c.strides ?? 1,
+            return Conv1D(filters: c.filters!, kernelSize: c.kernelSize!, strides: c.strides ?? 1,
                               padding: try Padding(keras: c.padding ?? "valid"), activation: activation,
                               useBias: c.useBias ?? true)
         case "MaxPooling1D":
-            return try MaxPooling1D(poolSize: c.poolSize!, strides: c.strides,
+            return MaxPooling1D(poolSize: c.poolSize!, strides: c.strides,
                                     padding: try Padding(keras: c.padding ?? "valid"))
         case "GlobalMaxPooling1D":
             return GlobalMaxPooling1D()
         case "GlobalAveragePooling1D":
             return GlobalAveragePooling1D()
         case "Dropout":
-            return try Dropout(rate: Float(c.rate!))
+            return Dropout(rate: Float(c.rate!))
         default:
             throw FixtureError(message: "no layer for Keras class \(entry.className)")
         }

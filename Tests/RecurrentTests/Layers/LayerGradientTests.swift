@@ -25,7 +25,7 @@ struct LayerGradientTests {
     @Test(arguments: denseCases)
     func dense(_ c: DenseCase) throws {
         let batch = 3, inF = 5, units = 4
-        let layer = try Dense(units, activation: c.activation, useBias: c.useBias)
+        let layer = Dense(units, activation: c.activation, useBias: c.useBias)
         let inShape = c.timesteps.map { [$0, inF] } ?? [inF]
         try LayerTest.build(layer, inShape)
         // Random bias (Keras initialises zeros; the test wants it exercised).
@@ -93,7 +93,7 @@ struct LayerGradientTests {
     @Test(arguments: convCases)
     func conv1d(_ c: ConvCase) throws {
         let batch = 2, steps = c.steps, ch = 3, f = 4
-        let layer = try Conv1D(filters: f, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding,
+        let layer = Conv1D(filters: f, kernelSize: c.kernelSize, strides: c.strides, padding: c.padding,
                                activation: c.activation, useBias: c.useBias)
         try LayerTest.build(layer, [steps, ch])
         if let bias = layer.bias { bias.value = LayerTest.random([f], seed: 5, -0.5, 0.5) }
@@ -141,7 +141,7 @@ struct LayerGradientTests {
     ])
     func conv1dLargeMatchesReference(_ c: LargeConvCase) throws {
         let batch = c.batch, steps = c.steps, ch = c.channels, f = c.filters, k = c.kernelSize
-        let layer = try Conv1D(filters: f, kernelSize: k, strides: 2, padding: .same, activation: .relu)
+        let layer = Conv1D(filters: f, kernelSize: k, strides: 2, padding: .same, activation: .relu)
         try LayerTest.build(layer, [steps, ch])
         let x = LayerTest.random([batch, steps, ch], seed: 31)
         let y = try layer.forward(x, mask: nil, training: true)
@@ -201,7 +201,7 @@ struct LayerGradientTests {
     @Test(arguments: poolCases)
     func maxPooling1d(_ c: PoolCase) throws {
         let batch = 2, ch = c.channels
-        let layer = try MaxPooling1D(poolSize: c.pool, strides: c.strides, padding: c.padding)
+        let layer = MaxPooling1D(poolSize: c.pool, strides: c.strides, padding: c.padding)
         try LayerTest.build(layer, [c.steps, ch])
         let x = LayerTest.random([batch, c.steps, ch], seed: 41)
         let y = try layer.forward(x, mask: nil, training: true)
@@ -222,7 +222,7 @@ struct LayerGradientTests {
 
     /// Ties: the whole gradient of a window goes to its first maximum (TensorFlow's choice).
     @Test func maxPoolingTiesGoToTheFirstMaximum() throws {
-        let layer = try MaxPooling1D(poolSize: 3, strides: 1)
+        let layer = MaxPooling1D(poolSize: 3, strides: 1)
         let x = try Tensor(shape: [1, 4, 1], data: [1, 5, 5, 2])
         let y = try layer.forward(x, mask: nil, training: false)
         #expect(y.data == [5, 5])
@@ -289,7 +289,7 @@ struct LayerGradientTests {
     @Test(arguments: [false, true])
     func embedding(maskZero: Bool) throws {
         let vocab = 9, d = 5, batch = 3, steps = 4
-        let layer = try Embedding(inputDim: vocab, outputDim: d, maskZero: maskZero)
+        let layer = Embedding(inputDim: vocab, outputDim: d, maskZero: maskZero)
         try LayerTest.build(layer, [steps])
         let ids: [Int] = [1, 4, 4, 0, 8, 2, 1, 0, 0, 0, 3, 4]
         let x = try Tensor(shape: [batch, steps], data: ids.map(Float.init))
@@ -318,7 +318,7 @@ struct LayerGradientTests {
     /// are zero again after the next backward.
     @Test func embeddingGradientKeepsOnlyTheLastBatchRows() throws {
         let vocab = 50, d = 7
-        let layer = try Embedding(inputDim: vocab, outputDim: d)
+        let layer = Embedding(inputDim: vocab, outputDim: d)
         try LayerTest.build(layer, [3])
         let first = try Tensor(shape: [2, 3], data: [1, 2, 3, 4, 4, 5])
         _ = try layer.forward(first, mask: nil, training: true)
@@ -340,7 +340,7 @@ struct LayerGradientTests {
 
     @Test func dropoutTrainingScalesKeptAndZeroesDropped() throws {
         let rate: Float = 0.3
-        let layer = try Dropout(rate: rate)
+        let layer = Dropout(rate: rate)
         try LayerTest.build(layer, [50, 40])
         let x = LayerTest.random([10, 50, 40], seed: 79, 0.5, 1.5)  // no zeros in the input
         let y = try layer.forward(x, mask: nil, training: true)
@@ -365,7 +365,7 @@ struct LayerGradientTests {
     }
 
     @Test func dropoutInferenceIsIdentityAndSeedsRepeat() throws {
-        let layer = try Dropout(rate: 0.5)
+        let layer = Dropout(rate: 0.5)
         try LayerTest.build(layer, [6])
         let x = LayerTest.random([4, 6], seed: 89)
         let mask = try Tensor(shape: [4, 6], data: [Float](repeating: 1, count: 24))
@@ -376,12 +376,12 @@ struct LayerGradientTests {
         #expect(try Dropout(rate: 0).forward(x, mask: nil, training: true) == x)
 
         // The same seed gives the same masks whatever generator builds the layer.
-        let a = try Dropout(rate: 0.5, seed: 1234), b = try Dropout(rate: 0.5, seed: 1234)
+        let a = Dropout(rate: 0.5, seed: 1234), b = Dropout(rate: 0.5, seed: 1234)
         try LayerTest.build(a, [6], seed: 1)
         try LayerTest.build(b, [6], seed: 2)
         #expect(try a.forward(x, mask: nil, training: true) == b.forward(x, mask: nil, training: true))
         // Unseeded layers follow the model's generator.
-        let c = try Dropout(rate: 0.5), d = try Dropout(rate: 0.5)
+        let c = Dropout(rate: 0.5), d = Dropout(rate: 0.5)
         try LayerTest.build(c, [6], seed: 5)
         try LayerTest.build(d, [6], seed: 5)
         #expect(try c.forward(x, mask: nil, training: true) == d.forward(x, mask: nil, training: true))
