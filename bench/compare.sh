@@ -9,7 +9,7 @@
 #   RECURRENT_BENCH_VENV  virtual environment for the peers
 #                         (default: $HOME/.cache/recurrent/bench-venv; made if missing)
 #   PYTHON                interpreter used to create it (default: python3)
-#   RECURRENT_BENCH_ARGS  extra arguments for `recurrent bench` (e.g. "--seconds 5")
+#   RECURRENT_BENCH_ARGS  extra arguments for `recurrent bench` (e.g. "--batch 32")
 # Runs on Debian/Ubuntu Linux and on macOS.
 set -euo pipefail
 
@@ -90,7 +90,7 @@ fi
       if [ -n "$blas" ]; then echo "- OpenBLAS (Recurrent's BLAS): $blas"; fi
     fi
   fi
-  echo "- threads: $threads intra-op (inter-op 1) for every framework"
+  echo "- threads: $threads (Recurrent: $threads; PyTorch: intra-op $threads, inter-op 1; TensorFlow: intra-op $threads, inter-op $threads)"
   echo
   echo "## Versions"
   echo
@@ -117,9 +117,10 @@ if [ "$build" = 1 ]; then
 fi
 recurrent="$repo/.build/release/recurrent"
 if [ -x "$recurrent" ]; then
-  say "running recurrent bench --json --threads $threads ${RECURRENT_BENCH_ARGS:-}"
+  say "running recurrent bench --json --threads $threads --cases $cases --mode $modes --seconds $seconds ${RECURRENT_BENCH_ARGS:-}"
   # shellcheck disable=SC2086  # RECURRENT_BENCH_ARGS is split on purpose
-  if ! (cd "$repo" && "$recurrent" bench --json --threads "$threads" ${RECURRENT_BENCH_ARGS:-}) \
+  if ! (cd "$repo" && "$recurrent" bench --json --threads "$threads" --cases "$cases" --mode "$modes" \
+      --seconds "$seconds" ${RECURRENT_BENCH_ARGS:-}) \
       > "$out/recurrent.raw" 2> "$out/recurrent.err"; then
     say "recurrent bench failed (see $out/recurrent.err)"
     status=1

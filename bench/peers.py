@@ -167,14 +167,15 @@ def torch_worker(args):
     import torch
     from torch import nn
 
-    torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)  # only used by TorchScript's fork; nothing here
-    torch.manual_seed(SEED)
     # Flush denormal floats to zero (FTZ/DAZ), as TensorFlow does by default in
     # its own threads. Back-propagating through 500 time steps drives gradients
     # into the denormal range; without this, PyTorch's LSTM/GRU backward on x86
-    # runs up to ~8x slower (A-LSTM: ~40 instead of ~300 samples/s).
+    # runs ~6x slower (A-LSTM training: ~40 instead of ~230 samples/s).
+    # Set before the OpenMP pool is started: its threads inherit the mode.
     torch.set_flush_denormal(bool(args.torch_flush_denormal))
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)  # only used by TorchScript's fork; nothing here
+    torch.manual_seed(SEED)
     # oneDNN (mkldnn) runs PyTorch's CPU LSTM; --torch-mkldnn 0 uses ATen's own loop.
     torch.backends.mkldnn.enabled = bool(args.torch_mkldnn)
 
