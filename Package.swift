@@ -38,7 +38,7 @@ let package = Package(
         // The `recurrent` command-line tool.
         .executableTarget(
             name: "RecurrentCLI",
-            dependencies: ["Recurrent", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Recurrent", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "RecurrentTests",

@@ -2,6 +2,17 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__linux__) && defined(__GLIBC__)
+#include <malloc.h>
+#include <limits.h>
+void rc_malloc_keep_heap(void) {
+    mallopt(M_MMAP_MAX, 0);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
+}
+#else
+void rc_malloc_keep_heap(void) {}
+#endif
+
 #if defined(__x86_64__)
 #include <xmmintrin.h>
 int rc_flush_denormals(void) {

@@ -16,6 +16,11 @@ extern "C" {
 /// GEMMs 10× slower. Returns nonzero when the mode was already set.
 int rc_flush_denormals(void);
 
+/// Linux/glibc: serve every allocation from the heap and never trim it (mallopt M_MMAP_MAX 0,
+/// M_TRIM_THRESHOLD max), so large per-batch tensors reuse memory instead of being fresh mmaps
+/// that the kernel faults in and zeroes on every step. No-op elsewhere. For executables only.
+void rc_malloc_keep_heap(void);
+
 /// The instruction set the dispatched kernels use: "avx512", "avx2" or "generic".
 const char *rc_kernel_isa(void);
 

@@ -72,9 +72,17 @@ extension RecurrentLayer {
                       streamFrom source: (x: UnsafePointer<Float>, k: UnsafePointer<Float>)? = nil) {
         let U = units, G = gateWidth, n = rows.count, b0 = rows.lowerBound, F = inputDim
         if n == 0 { return }
-        let ldP = source == nil ? T * G : G, ldH = T * U
+        // Streaming without returnSequences keeps h, c and act(c) in two-slot rings per core
+        // instead of writing (B, T, U) histories that nothing will read.
+        let ring = source != nil && !returnSequences
+        let ldP = source == nil ? T * G : G, ldH = ring ? U : T * U
         let local = UnsafeMutablePointer<Float>.allocate(capacity: source == nil ? 1 : n * G)
-        defer { local.deallocate() }
+        let ringStore = UnsafeMutablePointer<Float>.allocate(capacity: ring ? 7 * n * U : 1)
+        defer { local.deallocate(); ringStore.deallocate() }
+        let hRing = ringStore, cRing = ringStore + 2 * n * U, acRing = ringStore + 4 * n * U, rhRing = ringStore + 6 * n * U
+        @inline(__always) func slot(_ base: UnsafeMutablePointer<Float>, _ ringBase: UnsafeMutablePointer<Float>, _ s: Int) -> UnsafeMutablePointer<Float> {
+            ring ? ringBase + (s & 1) * n * U : base + (b0 * T + s) * U
+        }
         let gp = gates.pointer, hp = hs.pointer
         let cp = cs.pointer, acp = acs.pointer, rhp = rh.pointer
         let zeros = UnsafeMutablePointer<Float>.allocate(capacity: n * U)
@@ -99,8 +107,8 @@ extension RecurrentLayer {
             } else {
                 P = gp + (b0 * T + t) * G
             }
-            let Hcur = hp + (b0 * T + s) * U
-            let Hprev: UnsafeMutablePointer<Float> = s == 0 ? zeros : hp + (b0 * T + s - 1) * U
+            let Hcur = slot(hp, hRing, s)
+            let Hprev: UnsafeMutablePointer<Float> = s == 0 ? zeros : slot(hp, hRing, s - 1)
             let ldHp = s == 0 ? U : ldH
 
             // Recurrent products.
@@ -149,8 +157,8 @@ extension RecurrentLayer {
                     copyRow(row, to: hrow, U)
                 }
             case .lstm:
-                let Ccur = cp + (b0 * T + s) * U, ACcur = acp + (b0 * T + s) * U
-                let Cprev: UnsafeMutablePointer<Float> = s == 0 ? zeros : cp + (b0 * T + s - 1) * U
+                let Ccur = slot(cp, cRing, s), ACcur = slot(acp, acRing, s)
+                let Cprev: UnsafeMutablePointer<Float> = s == 0 ? zeros : slot(cp, cRing, s - 1)
                 for j in 0..<n {
                     let row = P + j * ldP, hrow = Hcur + j * ldH, crow = Ccur + j * ldH, acrow = ACcur + j * ldH
                     let cprev = Cprev + j * ldHp
@@ -172,7 +180,7 @@ extension RecurrentLayer {
                     for u in 0..<U { hrow[u] = go[u] * acrow[u] }
                 }
             case .gru(resetAfter: true):
-                let RH = rhp + (b0 * T + t) * U
+                let RH = ring ? rhRing : rhp + (b0 * T + t) * U
                 let recBias = bias.map { $0 + G }
                 for j in 0..<n {
                     let row = P + j * ldP, hrow = Hcur + j * ldH, qrow = q + j * G, rhrow = RH + j * ldH
@@ -195,7 +203,7 @@ extension RecurrentLayer {
                     for u in 0..<U { hrow[u] = gz[u] * hprev[u] + (1 - gz[u]) * gh[u] }
                 }
             case .gru(resetAfter: false):
-                let RH = rhp + (b0 * T + t) * U
+                let RH = ring ? rhRing : rhp + (b0 * T + t) * U
                 for j in 0..<n {
                     let row = P + j * ldP, rhrow = RH + j * ldH, hprev = Hprev + j * ldHp
                     if let bias { addRow(bias, into: row, 2 * U) }
@@ -221,6 +229,15 @@ extension RecurrentLayer {
                     addRow(qrow, into: gh, U)
                     act.apply(gh, count: U, rowLength: U)
                     for u in 0..<U { hrow[u] = gz[u] * hprev[u] + (1 - gz[u]) * gh[u] }
+                }
+            }
+        }
+        if ring {
+            // The last step's h (and c) go where collectOutputs reads them: slot T−1.
+            for j in 0..<n {
+                (hp + ((b0 + j) * T + T - 1) * U).update(from: hRing + ((T - 1) & 1) * n * U + j * U, count: U)
+                if kindNow == .lstm {
+                    (cp + ((b0 + j) * T + T - 1) * U).update(from: cRing + ((T - 1) & 1) * n * U + j * U, count: U)
                 }
             }
         }
