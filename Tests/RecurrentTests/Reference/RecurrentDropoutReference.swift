@@ -13,7 +13,7 @@ import Foundation
 /// Per gate `g`: x_g = (x ⊙ m_x[g])·K_g + b_g and, for the recurrent part, (h₋₁ ⊙ m_h[g])·R_g.
 /// GRU: `z·h₋₁` uses the undropped h₋₁; without `reset_after` the candidate's recurrent part is
 /// (r ⊙ (h₋₁ ⊙ m_h[2]))·R_h; with it, r ⊙ ((h₋₁ ⊙ m_h[2])·R_h + b′_h).
-/// Independent of the fused kernels it checks (and of `RecurrentReference`, which it extends).
+/// Independent of the fused kernels it checks; `RecurrentReference` is this with no masks.
 struct RecurrentDropoutReference {
     var kind: RecurrentReference.Kind
     var units: Int
