@@ -10,6 +10,7 @@ public final class Sequential {
     /// Output shape of each layer (without batch), filled by `build`.
     public private(set) var outputShapes: [[Int]] = []
 
+    /// A stack of `layers`, applied in order; call `build(inputShape:seed:)` before use.
     public init(_ layers: [any Layer]) {
         self.layers = layers
     }
@@ -99,6 +100,10 @@ public final class Sequential {
     }
 
     /// Runs inference in batches of `batchSize` samples and concatenates the outputs.
+    /// `x` is `(samples, …sample shape given to build)`; the result is `(samples, …output shape)`.
+    /// Recurrent layers stream their input projection (nothing is kept for backward).
+    /// - Throws: `notBuilt`; `invalidValue` for a batch size ≤ 0; `shapeMismatch` for an empty
+    ///   batch or another sample shape; any layer error (which names the layer).
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
         guard batchSize > 0 else {
             throw RecurrentError.invalidValue(where: "predict", expected: "a batch size > 0", found: "\(batchSize)")

@@ -2,6 +2,17 @@
 /// Weights: `kernel (features, units)` glorot_uniform, `recurrent_kernel (units, units)`
 /// orthogonal, `bias (units)` zeros. Input `(batch, timesteps, features)`.
 public final class SimpleRNN: RecurrentLayer {
+    /// - Parameters:
+    ///   - units: size of the output and state (Keras `units`).
+    ///   - activation: candidate/output activation (Keras default `tanh`).
+    ///   - useBias: whether to add a bias (default true).
+    ///   - returnSequences: output `(batch, timesteps, units)` instead of `(batch, units)`.
+    ///   - returnState: the final states are meant to be used; read them with `forwardWithStates`.
+    ///   - goBackwards: process the sequence in reverse; sequence outputs stay in processing order.
+    ///   - dropout, recurrentDropout: fractions in [0, 1) dropped in training (masks drawn once per
+    ///     batch, reused at every step).
+    ///   - name: the layer name (`Sequential` makes it unique: `lstm`, `lstm_1`, …).
+    /// Configuration errors (units ≤ 0, a rate outside [0, 1), softmax) are thrown by `build`.
     public init(_ units: Int, activation: Activation = .tanh, useBias: Bool = true,
                 returnSequences: Bool = false, returnState: Bool = false, goBackwards: Bool = false,
                 dropout: Float = 0, recurrentDropout: Float = 0, name: String = "simple_rnn") {
@@ -18,6 +29,19 @@ public final class SimpleRNN: RecurrentLayer {
 /// with the forget part set to 1 when `unitForgetBias` (the Keras default).
 /// Parameters: 4·units·(features + units + 1), e.g. LSTM(120) on 120 features = 115,680.
 public final class LSTM: RecurrentLayer {
+    /// - Parameters:
+    ///   - units: size of the output and state (Keras `units`).
+    ///   - activation: candidate/output activation (Keras default `tanh`).
+    ///   - useBias: whether to add a bias (default true).
+    ///   - returnSequences: output `(batch, timesteps, units)` instead of `(batch, units)`.
+    ///   - returnState: the final states are meant to be used; read them with `forwardWithStates`.
+    ///   - goBackwards: process the sequence in reverse; sequence outputs stay in processing order.
+    ///   - dropout, recurrentDropout: fractions in [0, 1) dropped in training (masks drawn once per
+    ///     batch, reused at every step).
+    ///   - name: the layer name (`Sequential` makes it unique: `lstm`, `lstm_1`, …).
+    /// Configuration errors (units ≤ 0, a rate outside [0, 1), softmax) are thrown by `build`.
+    ///   - recurrentActivation: gate activation (Keras 3 default `sigmoid`).
+    ///   - unitForgetBias: initialise the forget-gate bias to 1 (Keras default true).
     public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
                 useBias: Bool = true, unitForgetBias: Bool = true, returnSequences: Bool = false,
                 returnState: Bool = false, goBackwards: Bool = false, dropout: Float = 0,
@@ -34,6 +58,20 @@ public final class LSTM: RecurrentLayer {
 /// `(2, 3·units)` (input and recurrent bias) when `resetAfter` (the Keras default) or `(3·units)`
 /// otherwise. GRU(128) on 100 features has 88,320 parameters with `resetAfter`, 87,936 without.
 public final class GRU: RecurrentLayer {
+    /// - Parameters:
+    ///   - units: size of the output and state (Keras `units`).
+    ///   - activation: candidate/output activation (Keras default `tanh`).
+    ///   - useBias: whether to add a bias (default true).
+    ///   - returnSequences: output `(batch, timesteps, units)` instead of `(batch, units)`.
+    ///   - returnState: the final states are meant to be used; read them with `forwardWithStates`.
+    ///   - goBackwards: process the sequence in reverse; sequence outputs stay in processing order.
+    ///   - dropout, recurrentDropout: fractions in [0, 1) dropped in training (masks drawn once per
+    ///     batch, reused at every step).
+    ///   - name: the layer name (`Sequential` makes it unique: `lstm`, `lstm_1`, …).
+    /// Configuration errors (units ≤ 0, a rate outside [0, 1), softmax) are thrown by `build`.
+    ///   - recurrentActivation: gate activation (Keras 3 default `sigmoid`).
+    ///   - resetAfter: apply the reset gate after the recurrent product (Keras default true; bias
+    ///     `(2, 3·units)`), or before it (bias `(3·units)`).
     public init(_ units: Int, activation: Activation = .tanh, recurrentActivation: Activation = .sigmoid,
                 useBias: Bool = true, resetAfter: Bool = true, returnSequences: Bool = false,
                 returnState: Bool = false, goBackwards: Bool = false, dropout: Float = 0,

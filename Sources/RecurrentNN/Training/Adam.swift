@@ -19,6 +19,7 @@ public final class Adam {
     /// reused by another parameter while the optimizer knows it.
     private var moments: [ObjectIdentifier: (parameter: Parameter, m: Buffer, v: Buffer)] = [:]
 
+    /// Keras 3 defaults; the values are checked (and a bad one thrown) by `step`.
     public init(learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
         self.learningRate = learningRate
         self.beta1 = beta1

@@ -1,7 +1,11 @@
 extension Sequential {
     /// One training step on a batch: forward in training mode, the loss (from the logits of a
     /// final sigmoid/softmax `Dense` for cross-entropies, as Keras on TensorFlow), backward, and
-    /// one optimizer update. Returns the batch loss.
+    /// one optimizer update. Returns the batch loss (mean over the batch).
+    ///
+    /// Shapes: `x` `(batch, …sample shape)`; `y` `(batch, k)` like the output for binary
+    /// cross-entropy and MSE (`(batch)` also accepted when k = 1), `(batch)` or `(batch, 1)`
+    /// class ids for sparse categorical cross-entropy.
     /// - Throws: layer errors, and `shapeMismatch`/`invalidValue` for targets that do not fit.
     @discardableResult
     public func trainOnBatch(_ x: Tensor, _ y: Tensor, loss: Loss, optimizer: Adam) throws -> Float {
