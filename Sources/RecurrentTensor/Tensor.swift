@@ -15,10 +15,6 @@ public struct Tensor: Sendable, Equatable {
     /// `reshaped` or a new tensor to change sizes), so a kernel never reads past the end.
     public var data: [Float] {
         get { storage }
-        set {
-            precondition(newValue.count == elementCount, "Tensor: \(newValue.count) elements for shape \(shape)")
-            storage = newValue
-        }
         _modify {
             // In place: element writes neither copy nor re-check more than the count.
             yield &storage

@@ -11,10 +11,6 @@ public final class Parameter: @unchecked Sendable {
     /// traps (use `assign(_:layer:)` for a checked, throwing assignment).
     public var value: Tensor {
         get { storedValue }
-        set {
-            precondition(newValue.shape == shape, "Parameter \(name): shape \(newValue.shape), expected \(shape)")
-            storedValue = newValue
-        }
         _modify {
             yield &storedValue
             precondition(storedValue.shape == shape, "Parameter \(name): shape \(storedValue.shape), expected \(shape)")
@@ -26,10 +22,6 @@ public final class Parameter: @unchecked Sendable {
     /// dLoss/dValue from the last `backward`, the same shape as `value` (another shape traps).
     public var gradient: Tensor {
         get { storedGradient }
-        set {
-            precondition(newValue.shape == shape, "Parameter \(name): gradient shape \(newValue.shape), expected \(shape)")
-            storedGradient = newValue
-        }
         _modify {
             yield &storedGradient
             precondition(storedGradient.shape == shape, "Parameter \(name): gradient shape \(storedGradient.shape), expected \(shape)")

@@ -138,40 +138,44 @@ public final class Dense: Layer {
     /// - Throws: `shapeMismatch` when `gradOutput` is not the shape of the last output;
     ///   `invalidConfiguration` when no forward came first.
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        guard kernel != nil else { throw RecurrentError.notBuilt(layer: name) }
-        guard lastInput != nil, let y = lastOutput else {
-            throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
-        }
-        guard gradOutput.shape == y.shape else {
-            throw RecurrentError.shapeMismatch(
-                where: "\(name) backward", expected: "a gradient of shape \(y.shape)",
-                found: "shape \(gradOutput.shape)")
-        }
-        let n = units, rows = y.count / n
+        let (kernel, x, y) = try cacheForBackward(gradientShape: gradOutput.shape)
         // dZ = dY through the activation (a copy only when the activation is not linear).
         var dz = gradOutput
         if activation != .linear {
             dz.withUnsafeMutableBufferPointer { g in
                 y.withUnsafeBufferPointer { yp in
-                    activation.backward(grad: g.baseAddress!, output: yp.baseAddress!, count: rows * n, rowLength: n)
+                    activation.backward(grad: g.baseAddress!, output: yp.baseAddress!, count: y.count, rowLength: units)
                 }
             }
         }
-        return try backward(fromPreActivation: dz, needsInputGradient: needsInputGradient)
+        return backwardLinear(dz, kernel: kernel, x: x, y: y, needsInputGradient: needsInputGradient)
     }
 
     /// Backward from dLoss/dZ, the gradient with respect to the pre-activation `z = x·K + b`
     /// (the logits), skipping the activation: a loss computed from logits (sigmoid or softmax
     /// cross-entropy) passes `p − y` here, as Keras does on the TensorFlow backend.
+    /// - Throws: as `backward(_:needsInputGradient:)`.
     public func backward(fromPreActivation dz: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        let (kernel, x, y) = try cacheForBackward(gradientShape: dz.shape)
+        return backwardLinear(dz, kernel: kernel, x: x, y: y, needsInputGradient: needsInputGradient)
+    }
+
+    /// The kernel and the last forward's input and output, after checking that a forward came
+    /// first and that a gradient of `gradientShape` fits its output.
+    private func cacheForBackward(gradientShape: [Int]) throws -> (Parameter, Tensor, Tensor) {
         guard let kernel else { throw RecurrentError.notBuilt(layer: name) }
         guard let x = lastInput, let y = lastOutput else {
             throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
         }
-        guard dz.shape == y.shape else {
+        guard gradientShape == y.shape else {
             throw RecurrentError.shapeMismatch(
-                where: "\(name) backward", expected: "a gradient of shape \(y.shape)", found: "shape \(dz.shape)")
+                where: "\(name) backward", expected: "a gradient of shape \(y.shape)", found: "shape \(gradientShape)")
         }
+        return (kernel, x, y)
+    }
+
+    /// Weight gradients and dInput from dZ, with the shapes already checked.
+    private func backwardLinear(_ dz: Tensor, kernel: Parameter, x: Tensor, y: Tensor, needsInputGradient: Bool) -> Tensor? {
         let inF = inputFeatures, n = units, rows = y.count / n
         dz.withUnsafeBufferPointer { g in
             let g = g.baseAddress!

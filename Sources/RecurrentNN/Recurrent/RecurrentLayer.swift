@@ -1,5 +1,3 @@
-import CKernels
-
 /// Which recurrent cell a `RecurrentLayer` runs.
 ///
 /// Gate orders and formulas follow Keras 3 (keras/src/layers/rnn/simple_rnn.py, lstm.py, gru.py):
@@ -204,7 +202,6 @@ public class RecurrentLayer: Layer {
     /// final states `(batch, units)`. Throws on a wrong shape, NaN/Inf input or a bad mask.
     public func forwardWithStates(_ input: Tensor, mask: Tensor?, training: Bool) throws -> [Tensor] {
         try Check.built(self)
-        _ = rc_flush_denormals()
         try Check.rank(input, 3, layer: name, meaning: "(batch, timesteps, features)")
         try Check.lastAxis(input, inputDim, layer: name)
         try Check.finite(input, layer: name)

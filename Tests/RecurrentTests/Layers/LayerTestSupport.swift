@@ -40,16 +40,22 @@ enum LayerTest {
         }
     }
 
-    /// Expects `body` to throw a `RecurrentError` whose description names `layer`; returns it.
+    /// Expects `body` to throw a `RecurrentError` whose description names `layer` and contains
+    /// every string of `mentions`; returns it.
     @discardableResult
-    static func expectError(naming layer: String, sourceLocation: SourceLocation = #_sourceLocation,
+    static func expectError(naming layer: String, mentioning mentions: [String] = [],
+                            sourceLocation: SourceLocation = #_sourceLocation,
                             _ body: () throws -> Void) -> RecurrentError? {
         do {
             try body()
             Issue.record("expected a RecurrentError naming '\(layer)', nothing was thrown", sourceLocation: sourceLocation)
             return nil
         } catch let error as RecurrentError {
-            #expect(error.description.contains(layer), "\(error.description)", sourceLocation: sourceLocation)
+            let text = error.description
+            #expect(text.contains(layer), "does not name '\(layer)': \(text)", sourceLocation: sourceLocation)
+            for m in mentions {
+                #expect(text.contains(m), "does not mention '\(m)': \(text)", sourceLocation: sourceLocation)
+            }
             return error
         } catch {
             Issue.record("expected a RecurrentError, got \(error)", sourceLocation: sourceLocation)

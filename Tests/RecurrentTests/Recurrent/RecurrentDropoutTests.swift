@@ -130,7 +130,7 @@ struct RecurrentDropoutTests {
         ref.returnSequences = c.returnSequences
         let kernel = layer.parameter(named: "kernel")!, rec = layer.parameter(named: "recurrent_kernel")!
         let bias = layer.parameter(named: "bias")
-        var vars = [x.data.map(Double.init), kernel.value.data.map(Double.init),
+        let vars = [x.data.map(Double.init), kernel.value.data.map(Double.init),
                     rec.value.data.map(Double.init), bias?.value.data.map(Double.init) ?? []]
         let ms = mask?.data.map(Double.init)
         let inD = inMasks.map { $0.map(Double.init) }, recD = recMasks.map { $0.map(Double.init) }
@@ -145,22 +145,7 @@ struct RecurrentDropoutTests {
                                     bias: vars[3].isEmpty ? nil : vars[3], mask: ms, inputMasks: [], recurrentMasks: []).out
         #expect(zip(y.data, undropped).contains { abs(Double($0) - $1) > 1e-3 }, "\(c): dropout changed no output")
 
-        let eps = 1e-6
-        func numeric(_ k: Int) -> [Double] {
-            (0..<vars[k].count).map { i in
-                let old = vars[k][i]
-                vars[k][i] = old + eps; let lp = loss(vars)
-                vars[k][i] = old - eps; let lm = loss(vars)
-                vars[k][i] = old
-                return (lp - lm) / (2 * eps)
-            }
-        }
-        expectClose(dx.data, numeric(0), rtol: 1e-4, atol: 1e-5, "\(c) d input")
-        expectClose(kernel.gradient.data, numeric(1), rtol: 1e-4, atol: 1e-5, "\(c) d kernel")
-        expectClose(rec.gradient.data, numeric(2), rtol: 1e-4, atol: 1e-5, "\(c) d recurrent_kernel")
-        if let bias {
-            expectClose(bias.gradient.data, numeric(3), rtol: 1e-4, atol: 1e-5, "\(c) d bias")
-        }
+        expectRecurrentGradients(dx, kernel: kernel, recurrent: rec, bias: bias, vars: vars, loss: loss, "\(c)")
     }
 
     // MARK: - Mask statistics

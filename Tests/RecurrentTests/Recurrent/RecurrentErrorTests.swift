@@ -35,21 +35,7 @@ struct RecurrentErrorTests {
     static func expectError(naming layer: String, mentioning mentions: [String] = ["expected", "found"],
                             sourceLocation: SourceLocation = #_sourceLocation,
                             _ body: () throws -> Void) -> RecurrentError? {
-        do {
-            try body()
-            Issue.record("expected a RecurrentError naming '\(layer)', nothing was thrown", sourceLocation: sourceLocation)
-            return nil
-        } catch let error as RecurrentError {
-            let text = error.description
-            #expect(text.contains(layer), "does not name '\(layer)': \(text)", sourceLocation: sourceLocation)
-            for m in mentions {
-                #expect(text.contains(m), "does not mention '\(m)': \(text)", sourceLocation: sourceLocation)
-            }
-            return error
-        } catch {
-            Issue.record("expected a RecurrentError, got \(error)", sourceLocation: sourceLocation)
-            return nil
-        }
+        LayerTest.expectError(naming: layer, mentioning: mentions, sourceLocation: sourceLocation, body)
     }
 
     @Test(arguments: Kind.allCases)

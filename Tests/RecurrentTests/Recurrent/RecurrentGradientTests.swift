@@ -84,7 +84,7 @@ struct RecurrentGradientTests {
         let kernel = layer.parameter(named: "kernel")!, rec = layer.parameter(named: "recurrent_kernel")!
         let bias = layer.parameter(named: "bias")
         // vars[0] input, [1] kernel, [2] recurrent kernel, [3] bias (empty without bias).
-        var vars = [x.data.map(Double.init), kernel.value.data.map(Double.init),
+        let vars = [x.data.map(Double.init), kernel.value.data.map(Double.init),
                     rec.value.data.map(Double.init), bias?.value.data.map(Double.init) ?? []]
         let ms = mask?.data.map(Double.init)
         let wd = w.data.map(Double.init)
@@ -94,22 +94,32 @@ struct RecurrentGradientTests {
         func loss(_ v: [[Double]]) -> Double { zip(run(v), wd).reduce(0) { $0 + $1.0 * $1.1 } }
         expectClose(y.data, run(vars), rtol: 1e-5, atol: 1e-5, "\(c) output")
 
-        let eps = 1e-6
-        func numeric(_ k: Int) -> [Double] {
-            (0..<vars[k].count).map { i in
-                let old = vars[k][i]
-                vars[k][i] = old + eps; let lp = loss(vars)
-                vars[k][i] = old - eps; let lm = loss(vars)
-                vars[k][i] = old
-                return (lp - lm) / (2 * eps)
-            }
+        expectRecurrentGradients(dx, kernel: kernel, recurrent: rec, bias: bias, vars: vars, loss: loss, "\(c)")
+    }
+}
+
+/// Compares the gradients of a recurrent layer's last backward (input `dx`, kernel, recurrent
+/// kernel, bias) with central differences (ε = 1e-6) of `loss` over `vars` = [input, kernel,
+/// recurrent kernel, bias (empty without bias)], within 1e-4 relative, absolute floor 1e-5.
+func expectRecurrentGradients(_ dx: Tensor, kernel: Parameter, recurrent: Parameter, bias: Parameter?,
+                              vars: [[Double]], loss: ([[Double]]) -> Double, _ what: String,
+                              sourceLocation: SourceLocation = #_sourceLocation) {
+    var v = vars
+    let eps = 1e-6
+    func numeric(_ k: Int) -> [Double] {
+        (0..<v[k].count).map { i in
+            let old = v[k][i]
+            v[k][i] = old + eps; let lp = loss(v)
+            v[k][i] = old - eps; let lm = loss(v)
+            v[k][i] = old
+            return (lp - lm) / (2 * eps)
         }
-        expectClose(dx.data, numeric(0), rtol: 1e-4, atol: 1e-5, "\(c) d input")
-        expectClose(kernel.gradient.data, numeric(1), rtol: 1e-4, atol: 1e-5, "\(c) d kernel")
-        expectClose(rec.gradient.data, numeric(2), rtol: 1e-4, atol: 1e-5, "\(c) d recurrent_kernel")
-        if let bias {
-            expectClose(bias.gradient.data, numeric(3), rtol: 1e-4, atol: 1e-5, "\(c) d bias")
-        }
+    }
+    expectClose(dx.data, numeric(0), rtol: 1e-4, atol: 1e-5, "\(what) d input", sourceLocation: sourceLocation)
+    expectClose(kernel.gradient.data, numeric(1), rtol: 1e-4, atol: 1e-5, "\(what) d kernel", sourceLocation: sourceLocation)
+    expectClose(recurrent.gradient.data, numeric(2), rtol: 1e-4, atol: 1e-5, "\(what) d recurrent_kernel", sourceLocation: sourceLocation)
+    if let bias {
+        expectClose(bias.gradient.data, numeric(3), rtol: 1e-4, atol: 1e-5, "\(what) d bias", sourceLocation: sourceLocation)
     }
 }
 

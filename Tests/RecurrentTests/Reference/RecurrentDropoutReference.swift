@@ -15,7 +15,8 @@ import Foundation
 /// (r ⊙ (h₋₁ ⊙ m_h[2]))·R_h; with it, r ⊙ ((h₋₁ ⊙ m_h[2])·R_h + b′_h).
 /// Independent of the fused kernels it checks; `RecurrentReference` is this with no masks.
 struct RecurrentDropoutReference {
-    var kind: RecurrentReference.Kind
+    enum Kind { case simple, lstm, gruAfter, gruBefore }
+    var kind: Kind
     var units: Int
     var features: Int
     var activation: (Double) -> Double = tanh
