@@ -27,10 +27,12 @@ bench: build
 peers: build
 	bench/compare.sh
 
-# Regenerates the Keras golden files (needs a virtual environment with tensorflow-cpu and keras).
+# Regenerates the Keras golden files: fixtures/generate.py (layers) and one script per topic (optimizers, losses, …) (needs a virtual environment with tensorflow-cpu and keras).
 fixtures:
 	scripts/make-fixture-venv.sh
-	$${RECURRENT_FIXTURE_VENV:-$$HOME/.cache/recurrent/fixture-venv}/bin/python fixtures/generate.py
+	for script in fixtures/*.py; do \
+		$${RECURRENT_FIXTURE_VENV:-$$HOME/.cache/recurrent/fixture-venv}/bin/python $$script || exit 1; \
+	done
 
 clean:
 	rm -rf .build

@@ -20,6 +20,16 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
     }
 
+    /// The whole 256-bit state, for saving a generator mid-sequence (e.g. in a checkpoint).
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
+    /// A generator that continues exactly where the one whose `state` was saved stopped.
+    /// Returns nil unless `state` has 4 words, not all zero (xoshiro's forbidden state).
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
     public mutating func next() -> UInt64 {
         let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
         let t = s1 << 17

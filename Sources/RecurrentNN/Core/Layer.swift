@@ -81,10 +81,19 @@ public protocol Layer: AnyObject {
     func outputMask(input: Tensor, mask: Tensor?) -> Tensor?
     /// Backpropagates `gradOutput` (the shape of the last output); see the contract above.
     func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor?
+    /// The layer's own random generators (dropout masks), in a fixed order, so that a checkpoint
+    /// can save them and a resumed run draw the same masks; empty for deterministic layers.
+    /// Setting an array of another count is ignored.
+    var randomGenerators: [RandomGenerator] { get set }
 }
 
 extension Layer {
     public func outputMask(input: Tensor, mask: Tensor?) -> Tensor? { mask }
+
+    public var randomGenerators: [RandomGenerator] {
+        get { [] }
+        set {}
+    }
 
     /// Total number of weights (Keras `count_params`).
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }

@@ -37,6 +37,11 @@ public final class Dropout: Layer {
         self.rng = RandomGenerator(seed: seed ?? 0)
     }
 
+    public var randomGenerators: [RandomGenerator] {
+        get { [rng] }
+        set { if newValue.count == 1 { rng = newValue[0] } }
+    }
+
     /// Any shape; only seeds the layer's generator.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard rate >= 0, rate < 1 else {

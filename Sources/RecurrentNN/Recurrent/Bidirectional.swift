@@ -27,6 +27,16 @@ public final class Bidirectional: Layer {
     public var isBuilt: Bool { forwardLayer.isBuilt && backwardLayer.isBuilt }
     public var returnSequences: Bool { forwardLayer.returnSequences }
 
+    /// The forward layer's generator, then the backward layer's.
+    public var randomGenerators: [RandomGenerator] {
+        get { forwardLayer.randomGenerators + backwardLayer.randomGenerators }
+        set {
+            guard newValue.count == 2 else { return }
+            forwardLayer.randomGenerators = [newValue[0]]
+            backwardLayer.randomGenerators = [newValue[1]]
+        }
+    }
+
     private var lastForward: Tensor?
     private var lastBackward: Tensor?
 

@@ -97,6 +97,11 @@ public class RecurrentLayer: Layer {
     let hMaskedBuffer = Buffer()
     let xhBuffer = Buffer()     // backward: [x | h₋₁ | 1] rows, time order
     var rng = RandomGenerator(seed: 0)
+    /// The generator of the dropout masks (see `Layer.randomGenerators`).
+    public var randomGenerators: [RandomGenerator] {
+        get { [rng] }
+        set { if newValue.count == 1 { rng = newValue[0] } }
+    }
     /// Dropout masks of the last training call, already scaled by 1/(1 − rate): the input masks,
     /// each `(batch, features)` flat (one shared by all gates, or one per gate in the order of the
     /// gates when `recurrentDropout > 0`), and the recurrent masks, one per gate, each

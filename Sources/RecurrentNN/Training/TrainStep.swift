@@ -8,7 +8,7 @@ extension Sequential {
     /// class ids for sparse categorical cross-entropy.
     /// - Throws: layer errors, and `shapeMismatch`/`invalidValue` for targets that do not fit.
     @discardableResult
-    public func trainOnBatch(_ x: Tensor, _ y: Tensor, loss: Loss, optimizer: Adam) throws -> Float {
+    public func trainOnBatch(_ x: Tensor, _ y: Tensor, loss: Loss, optimizer: any Optimizer) throws -> Float {
         let output = try forward(x, training: true)
         let (logits, fromLogits) = lossInput(output, loss: loss)
         let (value, grad) = try loss.evaluate(logits, target: y, fromLogits: fromLogits)

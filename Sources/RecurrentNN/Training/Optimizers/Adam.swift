@@ -8,7 +8,12 @@
 ///
 /// Defaults as Keras: lr 0.001, β₁ 0.9, β₂ 0.999, ε 1e-7. Every weight is updated densely each
 /// step (as Keras does), vectorised and split across the cores.
-public final class Adam {
+public final class Adam: Optimizer {
+    public let typeName = "Adam"
+    public var schedule: (any LearningRateSchedule)?
+    public var clipnorm: Float?
+    public var clipvalue: Float?
+    public var globalClipnorm: Float?
     public var learningRate: Float
     public let beta1: Float
     public let beta2: Float
@@ -62,6 +67,34 @@ public final class Adam {
                 }
             }
         }
+    }
+
+    public var config: [String: JSONValue] {
+        ["name": "adam", "learning_rate": .number(Double(learningRate)), "beta_1": .number(Double(beta1)),
+         "beta_2": .number(Double(beta2)), "epsilon": .number(Double(epsilon)), "amsgrad": false]
+    }
+
+    public func slots(of parameter: Parameter) -> [String: Tensor] {
+        guard let s = moments[ObjectIdentifier(parameter)], s.parameter === parameter else { return [:] }
+        let n = parameter.value.count
+        return ["momentum": Tensor(uncheckedShape: parameter.shape, data: Array(UnsafeBufferPointer(start: s.m.pointer, count: n))),
+                "velocity": Tensor(uncheckedShape: parameter.shape, data: Array(UnsafeBufferPointer(start: s.v.pointer, count: n)))]
+    }
+
+    public func restore(iterations: Int, slots: [(parameter: Parameter, slots: [String: Tensor])]) throws {
+        var restored: [ObjectIdentifier: (parameter: Parameter, m: Buffer, v: Buffer)] = [:]
+        for (p, s) in slots {
+            guard let m = s["momentum"], let v = s["velocity"], m.shape == p.shape, v.shape == p.shape else {
+                throw RecurrentError.shapeMismatch(where: "Adam state of \(p.name)", expected: "momentum and velocity of shape \(p.shape)",
+                                                   found: "slots \(s.mapValues(\.shape))")
+            }
+            let mb = Buffer(count: p.value.count), vb = Buffer(count: p.value.count)
+            m.data.withUnsafeBufferPointer { mb.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            v.data.withUnsafeBufferPointer { vb.pointer.update(from: $0.baseAddress!, count: $0.count) }
+            restored[ObjectIdentifier(p)] = (p, mb, vb)
+        }
+        moments = restored
+        self.iterations = iterations
     }
 
     @inline(__always)
