@@ -30,6 +30,16 @@ public final class Parameter: @unchecked Sendable {
     private var storedGradient: Tensor
     /// Whether optimizers update it (counted as trainable in a summary).
     public var trainable: Bool
+    /// For a weight whose gradient Keras's TensorFlow backend keeps as `IndexedSlices` (the
+    /// `Embedding` table): the sum, over the occurrences of each row in the batch, of each
+    /// occurrence's squared gradient; nil for weights with dense gradients.
+    ///
+    /// Keras 3 optimizers compute `ops.square(gradient)` on the slices before they are summed
+    /// into a dense tensor (keras/src/backend/tensorflow/sparse.py `elementwise_unary`, then
+    /// `elementwise_binary_union` densifies), so Adam's and RMSprop's second moments see
+    /// Σ g_occ² where a dense gradient gives (Σ g_occ)². Optimizers use this in place of the
+    /// square of `gradient` to give Keras's numbers.
+    public internal(set) var gradientSquares: Tensor?
 
     public init(name: String, value: Tensor, trainable: Bool = true) {
         self.name = name

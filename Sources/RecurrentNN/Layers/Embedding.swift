@@ -153,32 +153,53 @@ public final class Embedding: Layer {
                 found: "shape \(gradOutput.shape)")
         }
         let d = outputDim, n = ids.count
+        if table.gradientSquares == nil { table.gradientSquares = Tensor(shape: table.shape) }
+        var squares = table.gradientSquares!
+        table.gradientSquares = nil  // unique while it is written
         gradOutput.withUnsafeBufferPointer { g in
             table.gradient.withUnsafeMutableBufferPointer { gw in
-                let gw = gw.baseAddress!, g = g.baseAddress!
-                // Re-zero the rows the previous backward wrote.
-                for r in touchedRows {
-                    (gw + r * d).update(repeating: 0, count: d)
-                    rowIsTouched[r] = false
-                }
-                touchedRows.removeAll(keepingCapacity: true)
-                ids.withUnsafeBufferPointer { idp in
-                    for i in 0..<n {
-                        let r = Int(idp[i])
-                        let row = gw + r * d, src = g + i * d
-                        if !rowIsTouched[r] {
-                            rowIsTouched[r] = true
-                            touchedRows.append(r)
-                            row.update(from: src, count: d)
-                        } else {
-                            addInPlace(row, src, d)
+                squares.withUnsafeMutableBufferPointer { sq in
+                    let gw = gw.baseAddress!, g = g.baseAddress!, sq = sq.baseAddress!
+                    // Re-zero the rows the previous backward wrote.
+                    for r in touchedRows {
+                        (gw + r * d).update(repeating: 0, count: d)
+                        (sq + r * d).update(repeating: 0, count: d)
+                        rowIsTouched[r] = false
+                    }
+                    touchedRows.removeAll(keepingCapacity: true)
+                    ids.withUnsafeBufferPointer { idp in
+                        for i in 0..<n {
+                            let r = Int(idp[i])
+                            let row = gw + r * d, src = g + i * d
+                            if !rowIsTouched[r] {
+                                rowIsTouched[r] = true
+                                touchedRows.append(r)
+                                row.update(from: src, count: d)
+                                squareInto(sq + r * d, src, d)
+                            } else {
+                                addInPlace(row, src, d)
+                                addSquareInPlace(sq + r * d, src, d)
+                            }
                         }
                     }
                 }
             }
         }
+        table.gradientSquares = squares
         return nil
     }
+}
+
+/// `dst[0..<n] = src[0..<n]²`.
+@inline(__always)
+private func squareInto(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+    for j in 0..<n { dst[j] = src[j] * src[j] }
+}
+
+/// `dst[0..<n] += src[0..<n]²`.
+@inline(__always)
+private func addSquareInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+    for j in 0..<n { dst[j] += src[j] * src[j] }
 }
 
 /// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time.

@@ -10,6 +10,16 @@ public final class Sequential {
     /// Output shape of each layer (without batch), filled by `build`.
     public private(set) var outputShapes: [[Int]] = []
 
+    // Training state (see Training/Compile.swift and Training/Fit.swift).
+    /// What `compile` set: the optimizer, the loss and the metric identifiers; nil before.
+    public internal(set) var compiled: CompileConfiguration?
+    /// Set by a callback to end `fit` after the current batch or epoch (Keras `stop_training`).
+    public var stopTraining = false
+    /// Number of epochs completed by `fit` (the `initialEpoch` of a resumed run).
+    public internal(set) var completedEpochs = 0
+    /// The generator for shuffling in `fit`, forked from the build seed after the weights.
+    public internal(set) var trainingGenerator = RandomGenerator(seed: 0)
+
     /// A stack of `layers`, applied in order; call `build(inputShape:seed:)` before use.
     public init(_ layers: [any Layer]) {
         self.layers = layers
@@ -44,6 +54,7 @@ public final class Sequential {
             shape = try layer.outputShape(inputShape: shape)
             outputShapes.append(shape)
         }
+        trainingGenerator = rng.fork()
         self.inputShape = inputShape
     }
 

@@ -56,15 +56,20 @@ public final class Adam: Optimizer {
                 state.m.zeroed(n); state.v.zeroed(n)
                 moments[ObjectIdentifier(p)] = state
             }
+            let squares = p.gradientSquares ?? Tensor(shape: [0])
+            let hasSquares = p.gradientSquares != nil
             p.gradient.withUnsafeBufferPointer { gb in
+              squares.withUnsafeBufferPointer { sb in
                 p.value.withUnsafeMutableBufferPointer { wb in
-                    let ctx = UnsafeSendable((wb.baseAddress!, gb.baseAddress!, state.m.pointer, state.v.pointer))
+                    let ctx = UnsafeSendable((wb.baseAddress!, gb.baseAddress!, state.m.pointer, state.v.pointer,
+                                              hasSquares ? sb.baseAddress : nil))
                     let ranges = Parallel.ranges(n, minChunk: 65_536)
                     Parallel.forEach(ranges.count) { r in
-                        let (w, g, m, v) = ctx.value
-                        Self.update(w, g, m, v, ranges[r], alpha: alpha, b1: b1, b2: b2, eps: eps)
+                        let (w, g, m, v, s) = ctx.value
+                        Self.update(w, g, s, m, v, ranges[r], alpha: alpha, b1: b1, b2: b2, eps: eps)
                     }
                 }
+              }
             }
         }
     }
@@ -98,7 +103,7 @@ public final class Adam: Optimizer {
     }
 
     @inline(__always)
-    static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+    static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ s: UnsafePointer<Float>?, _ m: UnsafeMutablePointer<Float>,
                        _ v: UnsafeMutablePointer<Float>, _ range: Range<Int>, alpha: Float, b1: Float, b2: Float, eps: Float) {
         typealias V = VectorMath.V
         var i = range.lowerBound
@@ -107,7 +112,8 @@ public final class Adam: Optimizer {
             let gv = VectorMath.load(g + i)
             var mv = VectorMath.load(m + i), vv = VectorMath.load(v + i)
             mv = mv + (gv - mv) * c1
-            vv = vv + (gv * gv - vv) * c2
+            let sv = s.map { VectorMath.load($0 + i) } ?? gv * gv
+            vv = vv + (sv - vv) * c2
             VectorMath.store(mv, m + i)
             VectorMath.store(vv, v + i)
             VectorMath.store(VectorMath.load(w + i) - (mv * a) / (vv.squareRoot() + e), w + i)
@@ -115,7 +121,7 @@ public final class Adam: Optimizer {
         }
         while i < range.upperBound {
             m[i] += (g[i] - m[i]) * (1 - b1)
-            v[i] += (g[i] * g[i] - v[i]) * (1 - b2)
+            v[i] += ((s?[i] ?? g[i] * g[i]) - v[i]) * (1 - b2)
             w[i] -= (m[i] * alpha) / (v[i].squareRoot() + eps)
             i += 1
         }

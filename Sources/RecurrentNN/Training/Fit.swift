@@ -1,0 +1,214 @@
+/// Samples and targets: `x` `(samples, …sample shape)`, `y` `(samples, …)` as the loss expects.
+public typealias Dataset = (x: Tensor, y: Tensor)
+
+extension Sequential {
+    /// Trains the model (Keras `fit`), with Keras's semantics:
+    /// - `validationSplit` takes the **last** fraction of the samples, before any shuffling
+    ///   (Keras: `split_at = floor(samples · (1 − split))`); `validationData` replaces it.
+    /// - `shuffle` draws a new order of the training samples every epoch from the model's
+    ///   seeded `trainingGenerator` (the same seed gives the same run).
+    /// - The logged `loss` is the mean of the batch losses weighted by batch size, over the
+    ///   epoch so far; metrics accumulate over the epoch; `val_…` are computed on the validation
+    ///   data at the end of each epoch with dropout off.
+    /// - A loss that is NaN or infinite stops training after that batch, with a message that
+    ///   names the epoch and step (also in `History.stopReason`); no later checkpoint is written.
+    /// - `initialEpoch` continues a run: epochs are numbered from it (use `completedEpochs` of a
+    ///   loaded checkpoint).
+    ///
+    /// - Parameters:
+    ///   - x: `(samples, …sample shape given to build)`; `y`: targets (see `Loss`).
+    ///   - batchSize: samples per step (Keras default 32).
+    ///   - callbacks: run in order after the progress display; a `History` is always added last.
+    /// - Returns: the `History` of this call.
+    /// - Throws: before any training, `notBuilt`, `invalidConfiguration` (not compiled),
+    ///   `shapeMismatch` / `invalidValue` for x and y of different lengths, an empty dataset, a
+    ///   batch size or epoch count ≤ 0, a validation split outside [0, 1) or leaving no sample on
+    ///   one side, targets that do not fit the loss (checked over the whole dataset); during
+    ///   training, layer errors and errors thrown by callbacks.
+    @discardableResult
+    public func fit(x: Tensor, y: Tensor, batchSize: Int = 32, epochs: Int = 1, validationSplit: Double = 0,
+                    validationData: Dataset? = nil, shuffle: Bool = true, callbacks: [any Callback] = [],
+                    verbose: Verbosity = .auto, initialEpoch: Int = 0) throws -> History {
+        guard let compiled else {
+            throw RecurrentError.invalidConfiguration(where: "fit", message: "the model must be compiled first (compile(optimizer:loss:metrics:))")
+        }
+        guard let inputShape else { throw RecurrentError.notBuilt(layer: "sequential") }
+        try Self.checkPair(x, y, inputShape: inputShape, where: "fit")
+        guard batchSize > 0 else {
+            throw RecurrentError.invalidValue(where: "fit", expected: "a batch size > 0", found: "\(batchSize)")
+        }
+        guard epochs > 0, initialEpoch >= 0 else {
+            throw RecurrentError.invalidValue(where: "fit", expected: "epochs > 0 and initialEpoch ≥ 0",
+                                              found: "epochs \(epochs), initialEpoch \(initialEpoch)")
+        }
+        guard validationSplit >= 0, validationSplit < 1 else {
+            throw RecurrentError.invalidValue(where: "fit", expected: "a validation split in [0, 1)", found: "\(validationSplit)")
+        }
+        var train: Dataset = (x, y)
+        var validation = validationData
+        if validation == nil && validationSplit > 0 {
+            let n = x.shape[0]
+            let splitAt = Int((Double(n) * (1 - validationSplit)).rounded(.down))
+            guard splitAt > 0, splitAt < n else {
+                throw RecurrentError.invalidValue(
+                    where: "fit", expected: "a validation split that leaves samples for training and validation",
+                    found: "split \(validationSplit) of \(n) samples gives \(splitAt) for training")
+            }
+            train = (Self.rows(x, 0..<splitAt), Self.rows(y, 0..<splitAt))
+            validation = (Self.rows(x, splitAt..<n), Self.rows(y, splitAt..<n))
+        }
+        let outputShape = outputShapes.last ?? []
+        try compiled.loss.validate(outputShape: outputShape, target: train.y)
+        if let validation {
+            try Self.checkPair(validation.x, validation.y, inputShape: inputShape, where: "fit validation data")
+            try compiled.loss.validate(outputShape: outputShape, target: validation.y)
+        }
+        let metrics = try compiled.metrics.map {
+            try Metric.resolve($0, loss: compiled.loss, outputShape: outputShape, targetShape: Array(train.y.shape.dropFirst()))
+        }
+
+        let n = train.x.shape[0]
+        let steps = (n + batchSize - 1) / batchSize
+        let history = History()
+        var all: [any Callback] = []
+        if verbose.resolved != .silent {
+            let progress = ProgressLogger(verbose)
+            all.append(progress)
+        }
+        all += callbacks
+        all.append(history)
+        for case let progress as ProgressLogger in all {
+            progress.epochs = epochs
+            progress.steps = steps
+        }
+
+        stopTraining = false
+        for c in all { try c.onTrainBegin(model: self) }
+        var lastLogs: Logs = [:]
+        var order = Array(0..<n)
+        epochLoop: for epoch in initialEpoch..<epochs {
+            for c in all { try c.onEpochBegin(model: self, epoch: epoch) }
+            if shuffle { order.shuffle(using: &trainingGenerator) }
+            var lossTotal: Float = 0, lossCount: Float = 0
+            var accumulators = metrics.map(MetricAccumulator.init)
+            var logs: Logs = [:]
+            for step in 0..<steps {
+                for c in all { try c.onTrainBatchBegin(model: self, batch: step) }
+                let indices = order[(step * batchSize)..<min(n, (step + 1) * batchSize)]
+                let bx = Self.gather(train.x, indices), by = Self.gather(train.y, indices)
+                let output = try forward(bx, training: true)
+                let (input, fromLogits) = lossInput(output, loss: compiled.loss)
+                let (value, grad) = try compiled.loss.evaluate(input, target: by, fromLogits: fromLogits)
+                // Keras's loss tracker: Mean with sample_weight = batch size (float32 variables).
+                lossTotal += value * Float(indices.count)
+                lossCount += Float(indices.count)
+                for i in accumulators.indices { try accumulators[i].update(output: output, target: by) }
+                logs = Self.logs(loss: lossTotal / lossCount, accumulators)
+                if !value.isFinite {
+                    let reason = "Epoch \(epoch + 1), step \(step + 1)/\(steps): the loss is \(value); training stopped (no checkpoint is written for this epoch)"
+                    history.stopReason = reason
+                    if verbose.resolved != .silent { standardErrorWriter(reason + "\n") }
+                    for c in all { try c.onTrainBatchEnd(model: self, batch: step, logs: logs) }
+                    lastLogs = logs
+                    break epochLoop
+                }
+                try backward(grad, fromLogits: fromLogits)
+                try compiled.optimizer.step(parameters)
+                for c in all { try c.onTrainBatchEnd(model: self, batch: step, logs: logs) }
+                if stopTraining { break }
+            }
+            if let validation {
+                let v = try evaluateLogs(validation.x, validation.y, batchSize: batchSize, loss: compiled.loss, metrics: metrics)
+                for (k, value) in v { logs["val_" + k] = value }
+            }
+            completedEpochs = epoch + 1
+            for c in all { try c.onEpochEnd(model: self, epoch: epoch, logs: &logs) }
+            lastLogs = logs
+            if stopTraining { break }
+        }
+        if stopTraining && history.stopReason == nil { history.stopReason = "stopped by a callback" }
+        for c in all { try c.onTrainEnd(model: self, logs: lastLogs) }
+        return history
+    }
+
+    /// The loss and metrics on a dataset (Keras `evaluate` with `return_dict=True`), with
+    /// dropout off: `["loss": …, "accuracy": …]`, each the mean over all samples (the loss as
+    /// the batch-size-weighted mean of batch losses, as Keras).
+    /// - Throws: as `fit` for the data, and `invalidConfiguration` when not compiled.
+    public func evaluate(x: Tensor, y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
+        guard let compiled else {
+            throw RecurrentError.invalidConfiguration(where: "evaluate", message: "the model must be compiled first (compile(optimizer:loss:metrics:))")
+        }
+        guard let inputShape else { throw RecurrentError.notBuilt(layer: "sequential") }
+        try Self.checkPair(x, y, inputShape: inputShape, where: "evaluate")
+        guard batchSize > 0 else {
+            throw RecurrentError.invalidValue(where: "evaluate", expected: "a batch size > 0", found: "\(batchSize)")
+        }
+        let outputShape = outputShapes.last ?? []
+        try compiled.loss.validate(outputShape: outputShape, target: y)
+        let metrics = try compiled.metrics.map {
+            try Metric.resolve($0, loss: compiled.loss, outputShape: outputShape, targetShape: Array(y.shape.dropFirst()))
+        }
+        return try evaluateLogs(x, y, batchSize: batchSize, loss: compiled.loss, metrics: metrics)
+    }
+
+    func evaluateLogs(_ x: Tensor, _ y: Tensor, batchSize: Int, loss: Loss, metrics: [Metric]) throws -> Logs {
+        let n = x.shape[0]
+        var lossTotal: Float = 0, lossCount: Float = 0
+        var accumulators = metrics.map(MetricAccumulator.init)
+        var start = 0
+        while start < n {
+            let range = start..<min(n, start + batchSize)
+            let bx = Self.rows(x, range), by = Self.rows(y, range)
+            let output = try withoutBackward { try forward(bx, training: false) }
+            let (input, fromLogits) = lossInput(output, loss: loss)
+            let value = try loss.evaluate(input, target: by, fromLogits: fromLogits).loss
+            lossTotal += value * Float(range.count)
+            lossCount += Float(range.count)
+            for i in accumulators.indices { try accumulators[i].update(output: output, target: by) }
+            start = range.upperBound
+        }
+        return Self.logs(loss: lossTotal / lossCount, accumulators)
+    }
+
+    static func logs(loss: Float, _ accumulators: [MetricAccumulator]) -> Logs {
+        var logs: Logs = ["loss": Double(loss)]
+        for a in accumulators { logs[a.metric.name] = Double(a.result) }
+        return logs
+    }
+
+    static func checkPair(_ x: Tensor, _ y: Tensor, inputShape: [Int], where place: String) throws {
+        guard let n = x.shape.first, n > 0 else {
+            throw RecurrentError.shapeMismatch(where: place, expected: "at least one sample", found: "x of shape \(x.shape)")
+        }
+        guard Array(x.shape.dropFirst()) == inputShape else {
+            throw RecurrentError.shapeMismatch(where: place, expected: "x of shape (samples, \(inputShape.map(String.init).joined(separator: ", ")))",
+                                               found: "shape \(x.shape)")
+        }
+        guard y.shape.first == n else {
+            throw RecurrentError.shapeMismatch(where: place, expected: "as many targets as samples (\(n))",
+                                               found: "y of shape \(y.shape)")
+        }
+    }
+
+    /// Rows `range` of a tensor along its first axis.
+    static func rows(_ t: Tensor, _ range: Range<Int>) -> Tensor {
+        let width = t.shape.dropFirst().reduce(1, *)
+        return Tensor(uncheckedShape: [range.count] + t.shape.dropFirst(),
+                      data: Array(t.data[(range.lowerBound * width)..<(range.upperBound * width)]))
+    }
+
+    /// The rows `indices` of a tensor, in that order.
+    static func gather(_ t: Tensor, _ indices: ArraySlice<Int>) -> Tensor {
+        let width = t.shape.dropFirst().reduce(1, *)
+        var data = [Float](repeating: 0, count: indices.count * width)
+        t.data.withUnsafeBufferPointer { src in
+            data.withUnsafeMutableBufferPointer { dst in
+                for (r, i) in indices.enumerated() {
+                    (dst.baseAddress! + r * width).update(from: src.baseAddress! + i * width, count: width)
+                }
+            }
+        }
+        return Tensor(uncheckedShape: [indices.count] + t.shape.dropFirst(), data: data)
+    }
+}
