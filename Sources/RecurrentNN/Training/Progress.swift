@@ -38,8 +38,9 @@ public let standardOutputWriter: @Sendable (String) -> Void = { text in
 /// time per step excludes the first step once there are more, as Keras estimates it.
 public final class ProgressLogger: Callback {
     public let verbosity: Verbosity
-    var epochs = 1
-    var steps = 0
+    /// Epochs and steps per epoch of the run; `fit` sets them before training.
+    public var epochs = 1
+    public var steps = 0
     private let output: @Sendable (String) -> Void
     private let clock: @Sendable () -> Double
     private var start = 0.0

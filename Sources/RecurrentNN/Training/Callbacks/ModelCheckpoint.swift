@@ -71,7 +71,7 @@ public final class ModelCheckpoint: Callback {
     /// Fills `{epoch}`, `{epoch:02d}`, `{name}`, `{name:.4f}` (Python format specs `d`, `f`, `e`
     /// with a width and precision) from the epoch and the logs.
     /// - Throws: `invalidConfiguration` for a placeholder that is not logged.
-    static func format(_ pattern: String, epoch: Int, logs: Logs) throws -> String {
+    public static func format(_ pattern: String, epoch: Int, logs: Logs) throws -> String {
         var result = ""
         var rest = Substring(pattern)
         while let open = rest.firstIndex(of: "{") {
