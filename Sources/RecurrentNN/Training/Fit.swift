@@ -12,6 +12,8 @@ extension Sequential {
     ///   data at the end of each epoch with dropout off.
     /// - A loss that is NaN or infinite stops training after that batch, with a message that
     ///   names the epoch and step (also in `History.stopReason`); no later checkpoint is written.
+    ///   So does a NaN or infinity that appears inside the network (a layer's finiteness check),
+    ///   since the data are checked to be finite before training.
     /// - `initialEpoch` continues a run: epochs are numbered from it (use `completedEpochs` of a
     ///   loaded checkpoint).
     ///
@@ -96,7 +98,18 @@ extension Sequential {
                 for c in all { try c.onTrainBatchBegin(model: self, batch: step) }
                 let indices = order[(step * batchSize)..<min(n, (step + 1) * batchSize)]
                 let bx = Self.gather(train.x, indices), by = Self.gather(train.y, indices)
-                let output = try forward(bx, training: true)
+                // The data were checked finite before training, so a non-finite value inside the
+                // network means training diverged: it is reported like a NaN loss.
+                let output: Tensor
+                do {
+                    output = try forward(bx, training: true)
+                } catch let RecurrentError.nonFinite(place, _, found) {
+                    let reason = "Epoch \(epoch + 1), step \(step + 1)/\(steps): training diverged (\(found) inside \(place)); training stopped (no checkpoint is written for this epoch)"
+                    history.stopReason = reason
+                    if verbose.resolved != .silent { standardErrorWriter(reason + "\n") }
+                    lastLogs = logs
+                    break epochLoop
+                }
                 let (input, fromLogits) = lossInput(output, loss: compiled.loss)
                 let (value, grad) = try compiled.loss.evaluate(input, target: by, fromLogits: fromLogits)
                 // Keras's loss tracker: Mean with sample_weight = batch size (float32 variables).
@@ -178,6 +191,8 @@ extension Sequential {
     }
 
     static func checkPair(_ x: Tensor, _ y: Tensor, inputShape: [Int], where place: String) throws {
+        try Check.finite(x, layer: "\(place) x")
+        try Check.finite(y, layer: "\(place) y")
         guard let n = x.shape.first, n > 0 else {
             throw RecurrentError.shapeMismatch(where: place, expected: "at least one sample", found: "x of shape \(x.shape)")
         }
