@@ -25,11 +25,11 @@ extension Sequential {
     }
 
     func lossInput(_ output: Tensor, loss: Loss) -> (Tensor, Bool) {
-        guard loss != .meanSquaredError, let dense = layers.last as? Dense, let z = dense.lastLogits else {
+        guard let dense = layers.last as? Dense, let z = dense.lastLogits else {
             return (output, false)
         }
         let matches = (loss == .binaryCrossentropy && dense.activation == .sigmoid)
-            || (loss == .sparseCategoricalCrossentropy && dense.activation == .softmax)
+            || ((loss == .sparseCategoricalCrossentropy || loss == .categoricalCrossentropy) && dense.activation == .softmax)
         return matches ? (z, true) : (output, false)
     }
 }
