@@ -14,6 +14,9 @@ struct Demo: ParsableCommand {
     @Option(help: "Epochs.") var epochs = 8
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(help: "Training samples.") var samples = 4000
+    @Option(name: .customLong("log-format"),
+            help: "Progress: auto (a bar on a terminal, else a line per epoch), bar, lines, jsonl or silent.")
+    var logFormat: Verbosity = .auto
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, found \(epochs)") }
@@ -47,30 +50,11 @@ struct Demo: ParsableCommand {
         try model.build(inputShape: [length], seed: seed)
         print("Model: Embedding(\(vocab), 16, maskZero) → LSTM(32) → Dense(1, sigmoid); \(model.parameterCount) parameters")
         print("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
-        let adam = Adam(learningRate: 0.005)
-        let batch = 32
-        for epoch in 1...epochs {
-            let start = Date()
-            var order = Array(0..<samples)
-            order.shuffle(using: &rng)
-            var total = 0.0
-            var seen = 0
-            var b = 0
-            while b < samples {
-                let idx = order[b..<min(samples, b + batch)]
-                var xb = Tensor(shape: [idx.count, length]), yb = Tensor(shape: [idx.count, 1])
-                for (k, i) in idx.enumerated() {
-                    for t in 0..<length { xb[k, t] = xTrain[i, t] }
-                    yb[k, 0] = yTrain[i, 0]
-                }
-                total += Double(try model.trainOnBatch(xb, yb, loss: .binaryCrossentropy, optimizer: adam)) * Double(idx.count)
-                seen += idx.count
-                b += batch
-            }
-            let (testLoss, out) = try model.evaluateLoss(xTest, yTest, loss: .binaryCrossentropy)
-            let correct = (0..<yTest.count).filter { (out.data[$0] > 0.5 ? 1 : 0) == Int(yTest.data[$0]) }.count
-            print(String(format: "epoch %d/%d  loss %.4f  test loss %.4f  test accuracy %.2f%%  (%.1f s)", epoch, epochs,
-                         total / Double(seen), testLoss, 100 * Double(correct) / Double(yTest.count), Date().timeIntervalSince(start)))
-        }
+        try model.compile(optimizer: Adam(learningRate: 0.005), loss: "binary_crossentropy", metrics: ["accuracy"])
+        try model.fit(x: xTrain, y: yTrain, batchSize: 32, epochs: epochs, validationSplit: 0.1, verbose: logFormat)
+        let test = try model.evaluate(x: xTest, y: yTest)
+        print(String(format: "test loss %.4f  test accuracy %.2f%%", test["loss"]!, 100 * test["accuracy"]!))
     }
 }
+
+extension Verbosity: ExpressibleByArgument {}

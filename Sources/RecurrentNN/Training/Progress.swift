@@ -27,8 +27,10 @@ public enum Verbosity: String, Sendable, CaseIterable {
     }
 }
 
-/// Writes text to standard output at once (no buffering), for progress displays.
+/// Writes text to standard output at once, for progress displays. C's buffered streams are
+/// flushed first, so the text stays in order with what `print` wrote before it.
 public let standardOutputWriter: @Sendable (String) -> Void = { text in
+    fflush(nil)
     FileHandle.standardOutput.write(Data(text.utf8))
 }
 
@@ -169,5 +171,6 @@ public final class ProgressLogger: Callback {
 
 /// Writes text to standard error at once.
 public let standardErrorWriter: @Sendable (String) -> Void = { text in
+    fflush(nil)
     FileHandle.standardError.write(Data(text.utf8))
 }
