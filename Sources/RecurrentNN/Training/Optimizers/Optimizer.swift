@@ -2,12 +2,16 @@
 ///
 /// `step` applies one update to every trainable parameter from its `gradient`, in this order
 /// (as Keras's `apply`): clip the gradients (`clipnorm`, `clipvalue` or `globalClipnorm`; at
-/// most one may be set), apply weight decay (AdamW), then the optimizer's own update with the
-/// learning rate of this step (`currentLearningRate`, read before `iterations` is incremented).
+/// most one may be set), apply weight decay (`w -= w · weightDecay · lr`, AdamW and any
+/// optimizer given a `weightDecay`), then the optimizer's own update with the learning rate of
+/// this step (`currentLearningRate`, read before `iterations` is incremented). Parameters'
+/// gradients are read, never changed. `BaseOptimizer` implements all of this for `SGD`,
+/// `RMSprop`, `Adam` and `AdamW`; `makeOptimizer` builds one from a Keras name or config.
 public protocol Optimizer: AnyObject {
     /// The Keras class name: `SGD`, `RMSprop`, `Adam`, `AdamW`.
     var typeName: String { get }
-    /// The learning rate used when `schedule` is nil (`ReduceLROnPlateau` changes it).
+    /// The learning rate used when `schedule` is nil (`ReduceLROnPlateau` changes it). Keras
+    /// keeps it in a float32 variable, so a `Float` is exact.
     var learningRate: Float { get set }
     /// A learning-rate schedule, evaluated at `iterations` before each step.
     var schedule: (any LearningRateSchedule)? { get set }
@@ -19,16 +23,23 @@ public protocol Optimizer: AnyObject {
     var clipvalue: Float? { get set }
     /// Clip all gradients together to this global L2 norm (Keras `global_clipnorm`).
     var globalClipnorm: Float? { get set }
-    /// Applies one update; see the type's documentation.
-    /// - Throws: `invalidConfiguration` for a bad hyper-parameter, before changing anything.
+    /// Applies one update to the trainable parameters in `parameters` (the others are skipped);
+    /// see the type's documentation. With no trainable parameter it does nothing and leaves
+    /// `iterations` unchanged (Keras `apply` with no gradients).
+    /// - Throws: `invalidConfiguration` for a bad hyper-parameter, more than one clipping option,
+    ///   or a learning rate (of the schedule at this step) that is negative or not finite,
+    ///   before changing anything.
     func step(_ parameters: [Parameter]) throws
     /// The configuration, with Keras's `get_config` keys (`learning_rate`, `beta_1`, …).
     var config: [String: JSONValue] { get }
     /// The optimizer's per-parameter state (Keras slot variables, e.g. `momentum` and `velocity`
     /// for Adam), each the shape of the parameter; empty before the first step on it.
     func slots(of parameter: Parameter) -> [String: Tensor]
-    /// Restores `iterations` and the per-parameter state saved by `slots(of:)`.
-    /// - Throws: `shapeMismatch` or `invalidValue` when a slot does not fit its parameter.
+    /// Restores `iterations` and the per-parameter state saved by `slots(of:)` (an empty
+    /// dictionary: no state yet for that parameter). State of parameters not listed is dropped.
+    /// - Throws: `shapeMismatch` or `invalidValue` when a slot does not fit its parameter (a
+    ///   missing or unknown slot name, a wrong shape) or `iterations` is negative, before
+    ///   changing anything.
     func restore(iterations: Int, slots: [(parameter: Parameter, slots: [String: Tensor])]) throws
 }
 
@@ -39,8 +50,17 @@ extension Optimizer {
 
 /// A learning rate that depends on the step (Keras `LearningRateSchedule`).
 public protocol LearningRateSchedule: Sendable {
+    /// The Keras class name, e.g. `ExponentialDecay` (default: the Swift type's name).
+    var typeName: String { get }
     /// The learning rate at `step` (0 for the first update).
     func learningRate(atStep step: Int) -> Float
-    /// The Keras configuration, nil for a schedule that cannot be saved (a closure).
+    /// The Keras `get_config()`, nil for a schedule that cannot be saved (a closure). An
+    /// optimizer's config holds it serialized as Keras does: `{"module":
+    /// "keras.optimizers.schedules", "class_name": typeName, "config": config,
+    /// "registered_name": null}` (see `makeLearningRateSchedule`).
     var config: [String: JSONValue]? { get }
+}
+
+extension LearningRateSchedule {
+    public var typeName: String { String(describing: Self.self) }
 }

@@ -1,0 +1,279 @@
+/// What Keras's `BaseOptimizer` does around every optimizer's own update
+/// (keras/src/optimizers/base_optimizer.py, `apply` and `_backend_apply_gradients`), shared by
+/// `SGD`, `RMSprop`, `Adam` and `AdamW`. Not subclassable outside Recurrent.
+///
+/// One `step`:
+/// 1. `validate()`: throws `invalidConfiguration` for a bad hyper-parameter, before changing
+///    anything. Then the learning rate of this step: `schedule` at `iterations` (before the
+///    increment, as Keras), else `learningRate`; a negative or non-finite one throws too.
+/// 2. With no trainable parameter, nothing happens (Keras `apply` with no gradients returns
+///    without incrementing `iterations`).
+/// 3. Gradient clipping (see `GradientClip`): `clipnorm`, `globalClipnorm` or `clipvalue`.
+/// 4. Weight decay when `weightDecay` is set: `w ← w − w · wd · lr` (float32, in that order).
+/// 5. The optimizer's update of each trainable parameter, then `iterations += 1`.
+///
+/// Steps 3–5 run fused in one vectorised pass per parameter (two with `clipnorm`, which needs
+/// the norm first; `globalClipnorm` reads every gradient once before any update). Parameters'
+/// gradients are never modified. The per-parameter slots are allocated at the first update of
+/// each parameter; after that a step allocates no buffers (a weight whose storage is shared
+/// with another tensor is copied once, on write, as any `Tensor`).
+///
+/// Keras options not implemented: `use_ema`, `loss_scale_factor`,
+/// `gradient_accumulation_steps`, `exclude_from_weight_decay` (the config reports them off).
+public class BaseOptimizer: Optimizer {
+    public let typeName: String
+    /// Keras `name`; defaults to Keras's automatic name, the snake-case class name (`sgd`,
+    /// `rm_sprop`, `adam`, `adam_w`).
+    public var name: String
+    public var learningRate: Float
+    /// When set, `learningRate` is not used (Keras forbids setting a float learning rate on an
+    /// optimizer built with a schedule; here the schedule simply wins).
+    public var schedule: (any LearningRateSchedule)?
+    /// Must be finite and > 0 when set (Keras silently ignores a value ≤ 0; here it throws).
+    public var clipnorm: Float?
+    /// Must be finite and > 0 when set.
+    public var clipvalue: Float?
+    /// Must be finite and > 0 when set.
+    public var globalClipnorm: Float?
+    /// Keras `weight_decay`: before the update, `w ← w − w · weightDecay · lr` for every trainable
+    /// parameter; nil (the default except for `AdamW`) applies none. Must be finite and ≥ 0.
+    public var weightDecay: Float?
+    public private(set) var iterations = 0
+    /// Keras's slot variable names of this optimizer, in order (e.g. `momentum`, `velocity`).
+    public let slotNames: [String]
+
+    let state = SlotStore()
+    /// Per-worker partial sums for the clipping norms.
+    private let normPartials: UnsafeMutablePointer<Double>
+
+    init(typeName: String, defaultName: String, slotNames: [String], learningRate: Float, weightDecay: Float?,
+         clipnorm: Float?, clipvalue: Float?, globalClipnorm: Float?) {
+        self.typeName = typeName
+        self.name = defaultName
+        self.slotNames = slotNames
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.globalClipnorm = globalClipnorm
+        normPartials = .allocate(capacity: Parallel.workerCount)
+        normPartials.initialize(repeating: 0, count: Parallel.workerCount)
+    }
+
+    deinit { normPartials.deallocate() }
+
+    // MARK: - For the subclasses
+
+    /// Throws `invalidConfiguration` for an out-of-range hyper-parameter of the subclass.
+    func validateOwnHyperParameters() throws {}
+
+    /// The subclass's own `get_config()` keys.
+    var ownConfig: [String: JSONValue] { [:] }
+
+    /// The optimizer's update of one parameter (Keras `update_step`), with the gradient
+    /// transform and the weight decay of `update` applied to each lane first.
+    func update(_ update: ParameterUpdate) {
+        preconditionFailure("\(typeName) must override BaseOptimizer.update")
+    }
+
+    // MARK: - Validation
+
+    func configurationError(_ message: String) -> RecurrentError {
+        .invalidConfiguration(where: typeName, message: message)
+    }
+
+    /// Checks every hyper-parameter; `step` calls it first, `makeOptimizer` after building.
+    /// - Throws: `invalidConfiguration` for a learning rate (without a schedule) that is negative
+    ///   or not finite, more than one clipping option, a clipping value that is not finite and
+    ///   > 0, a weight decay that is not finite and ≥ 0, or a bad optimizer-specific value.
+    public func validate() throws {
+        if schedule == nil, !(learningRate.isFinite && learningRate >= 0) {
+            throw configurationError("expected a finite learning rate ≥ 0, found learningRate \(learningRate)")
+        }
+        let clipCount = (clipnorm == nil ? 0 : 1) + (clipvalue == nil ? 0 : 1) + (globalClipnorm == nil ? 0 : 1)
+        if clipCount > 1 {
+            throw configurationError("only one of clipnorm, clipvalue and globalClipnorm can be set (Keras), found "
+                + "clipnorm \(clipnorm.map { "\($0)" } ?? "nil"), clipvalue \(clipvalue.map { "\($0)" } ?? "nil"), "
+                + "globalClipnorm \(globalClipnorm.map { "\($0)" } ?? "nil")")
+        }
+        func checkClip(_ key: String, _ value: Float?) throws {
+            if let value, !(value.isFinite && value > 0) {
+                throw configurationError("expected \(key) finite and > 0 (nil for no clipping), found \(value)")
+            }
+        }
+        try checkClip("clipnorm", clipnorm)
+        try checkClip("clipvalue", clipvalue)
+        try checkClip("globalClipnorm", globalClipnorm)
+        if let wd = weightDecay, !(wd.isFinite && wd >= 0) {
+            throw configurationError("expected a finite weightDecay ≥ 0 (nil for none), found \(wd)")
+        }
+        try validateOwnHyperParameters()
+    }
+
+    // MARK: - Step
+
+    public func step(_ parameters: [Parameter]) throws {
+        try validate()
+        let lr = currentLearningRate
+        guard lr.isFinite, lr >= 0 else {
+            throw configurationError("expected a finite learning rate ≥ 0, found \(lr) from the schedule at step \(iterations)")
+        }
+        guard parameters.contains(where: \.trainable) else { return }
+
+        var globalClip = GradientClip.none
+        if let c = globalClipnorm {
+            var total = 0.0
+            for p in parameters where p.trainable && p.value.count > 0 {
+                total += p.gradient.withUnsafeBufferPointer {
+                    GradientNorm.sumOfSquares($0.baseAddress!, $0.count, partials: normPartials)
+                }
+            }
+            globalClip = .byGlobalNorm(c, globalNorm: Float(total.squareRoot()))
+        }
+
+        let localStep = iterations + 1
+        for p in parameters where p.trainable && p.value.count > 0 {
+            let entry = state.entry(for: p, slotCount: slotNames.count)
+            p.gradient.withUnsafeBufferPointer { gb in
+                let g = gb.baseAddress!
+                var clip = globalClip
+                if let c = clipnorm {
+                    let s = GradientNorm.sumOfSquares(g, gb.count, partials: normPartials)
+                    clip = .byNorm(c, norm: GradientNorm.norm(sumOfSquares: s))
+                } else if let v = clipvalue {
+                    clip = .byValue(v)
+                }
+                let squares = p.gradientSquares ?? Tensor(shape: [0])
+                let hasSquares = p.gradientSquares != nil
+                squares.withUnsafeBufferPointer { sb in
+                    p.value.withUnsafeMutableBufferPointer { wb in
+                        update(ParameterUpdate(weight: wb.baseAddress!, gradient: g, count: wb.count, slots: entry.pointers,
+                                               learningRate: lr, localStep: localStep, clip: clip, weightDecay: weightDecay,
+                                               squares: hasSquares ? sb.baseAddress : nil))
+                    }
+                }
+            }
+        }
+        iterations += 1
+    }
+
+    // MARK: - Config
+
+    /// Keras's `get_config()`: the base keys (`name`, `learning_rate`, `weight_decay`,
+    /// `clipnorm`, `global_clipnorm`, `clipvalue`, and the unimplemented options at their off
+    /// values) and the optimizer's own. `learning_rate` is the float32 rate widened to a double
+    /// (as Keras, which keeps it in a float32 variable), or the serialized schedule, or null for
+    /// a schedule without a config (a closure; `makeOptimizer` then uses the default rate).
+    /// Hyper-parameters are the decimals a Keras user writes (see `KerasNumber`).
+    public var config: [String: JSONValue] {
+        let lr: JSONValue
+        if let schedule {
+            lr = schedule.config.map { serializedSchedule(typeName: schedule.typeName, config: $0) } ?? .null
+        } else {
+            lr = .number(Double(learningRate))
+        }
+        var c: [String: JSONValue] = [
+            "name": .string(name), "learning_rate": lr, "weight_decay": KerasNumber.json(weightDecay),
+            "clipnorm": KerasNumber.json(clipnorm), "global_clipnorm": KerasNumber.json(globalClipnorm),
+            "clipvalue": KerasNumber.json(clipvalue), "use_ema": false, "ema_momentum": 0.99,
+            "ema_overwrite_frequency": nil, "loss_scale_factor": nil, "gradient_accumulation_steps": nil,
+        ]
+        c.merge(ownConfig) { $1 }
+        return c
+    }
+
+    // MARK: - State
+
+    public func slots(of parameter: Parameter) -> [String: Tensor] {
+        state.tensors(of: parameter, names: slotNames)
+    }
+
+    public func restore(iterations: Int, slots: [(parameter: Parameter, slots: [String: Tensor])]) throws {
+        guard iterations >= 0 else {
+            throw RecurrentError.invalidValue(where: "\(typeName).restore", expected: "iterations ≥ 0", found: "\(iterations)")
+        }
+        var restored: [ObjectIdentifier: SlotStore.Entry] = [:]
+        for (p, s) in slots where !s.isEmpty {
+            guard Set(s.keys) == Set(slotNames) else {
+                throw RecurrentError.invalidValue(where: "\(typeName) state of \(p.name)", expected: "slots \(slotNames)",
+                                                  found: "slots \(s.keys.sorted())")
+            }
+            var buffers: [Buffer] = []
+            for slot in slotNames {
+                let t = s[slot]!
+                guard t.shape == p.shape else {
+                    throw RecurrentError.shapeMismatch(where: "\(typeName) state of \(p.name)", expected: "\(slot) of shape \(p.shape)",
+                                                       found: "shape \(t.shape)")
+                }
+                let b = Buffer(count: t.count)
+                t.withUnsafeBufferPointer { b.pointer.update(from: $0.baseAddress!, count: $0.count) }
+                buffers.append(b)
+            }
+            restored[ObjectIdentifier(p)] = SlotStore.Entry(parameter: p, buffers: buffers)
+        }
+        state.entries = restored
+        self.iterations = iterations
+    }
+}
+
+/// One parameter's update: pointers to its `count` weights, its gradient and its slots (in
+/// `slotNames` order), the learning rate and Keras's `local_step` (`iterations + 1`), and the
+/// per-lane prologue: `gradient(_:)` clips, `decayed(_:)` applies the weight decay.
+struct ParameterUpdate {
+    typealias V = VectorMath.V
+    let weight: UnsafeMutablePointer<Float>
+    let gradient: UnsafePointer<Float>
+    let count: Int
+    let slots: [UnsafeMutablePointer<Float>]
+    let learningRate: Float
+    let localStep: Int
+    let clip: GradientClip
+    let weightDecay: Float?
+    /// `Parameter.gradientSquares` (an Embedding table), nil for dense gradients.
+    let squares: UnsafePointer<Float>?
+
+    /// The squared gradient of lanes `i..<i+k` as Keras's second moments see it: `g²` of the
+    /// clipped gradient `g`, or, for a gradient Keras keeps as IndexedSlices, the sum of the
+    /// squares of its occurrences (`Parameter.gradientSquares`), scaled like `g` by a norm clip.
+    /// With `clipvalue` on such a weight the occurrences cannot be clipped one by one, so `g²` is
+    /// used: the one place where Recurrent's numbers can differ from Keras's.
+    @inline(__always)
+    func squaredGradient(_ i: Int, _ k: Int, _ g: V) -> V {
+        guard let squares, !clip.clamps else { return g * g }
+        let s = Lanes.load(squares + i, k)
+        guard clip.scales else { return s }
+        let f = V(repeating: clip.multiplier / clip.divisor)
+        return s * f * f
+    }
+
+    /// The clipped gradient of lanes `i..<i+k`.
+    @inline(__always)
+    func gradient(_ i: Int, _ k: Int) -> V { clip.apply(Lanes.load(gradient + i, k)) }
+
+    /// The weights of lanes `i..<i+k` after weight decay: `w − w · wd · lr` (Keras
+    /// `_apply_weight_decay`, float32 left to right).
+    @inline(__always)
+    func decayedWeight(_ i: Int, _ k: Int) -> V {
+        let w = Lanes.load(weight + i, k)
+        guard let wd = weightDecay else { return w }
+        return w - (w * V(repeating: wd)) * V(repeating: learningRate)
+    }
+
+    /// Runs `body(i, k)` over every lane group of the parameter (`k` = 16 but for the last), split across the cores.
+    @inline(__always)
+    func forEachLanes(_ body: (Int, Int) -> Void) {
+        Lanes.forEachChunk(count) { range in
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let k = min(16, range.upperBound - i)
+                body(i, k)
+                i += k
+            }
+        }
+    }
+}
+
+/// Keras's serialized form of a schedule inside an optimizer config (`serialize_keras_object`).
+func serializedSchedule(typeName: String, config: [String: JSONValue]) -> JSONValue {
+    ["module": "keras.optimizers.schedules", "class_name": .string(typeName), "config": .object(config), "registered_name": nil]
+}

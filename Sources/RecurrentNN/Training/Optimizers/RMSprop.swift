@@ -1,0 +1,75 @@
+/// Keras 3 `RMSprop` (keras/src/optimizers/rmsprop.py):
+///
+///     v ← ρ · v + (1 − ρ) · g²
+///     centered:  a ← ρ · a + (1 − ρ) · g;   d = v − a² + ε      (else d = v + ε)
+///     Δ = lr · g / √d                                        // Keras 3: epsilon inside the sqrt
+///     momentum > 0:  m ← momentum · m + Δ;  w ← w − m          (else w ← w − Δ)
+///
+/// Slots: `velocity`, `momentum` (momentum > 0), `average_gradient` (centered), each the shape
+/// of its parameter. Defaults as Keras: lr 0.001, ρ 0.9, momentum 0, ε 1e-7, not centered.
+/// `1 − ρ` is computed in double and rounded to float32, as Keras's Python arithmetic.
+/// Clipping and weight decay: see `BaseOptimizer`.
+public final class RMSprop: BaseOptimizer {
+    /// In [0, 1].
+    public let rho: Float
+    /// In [0, 1]; 0 keeps no momentum slot.
+    public let momentum: Float
+    /// Finite and > 0.
+    public let epsilon: Float
+    public let centered: Bool
+
+    public init(learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+                centered: Bool = false, weightDecay: Float? = nil,
+                clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil) {
+        self.rho = rho
+        self.momentum = momentum
+        self.epsilon = epsilon
+        self.centered = centered
+        super.init(typeName: "RMSprop", defaultName: "rm_sprop",
+                   slotNames: ["velocity"] + (momentum > 0 ? ["momentum"] : []) + (centered ? ["average_gradient"] : []),
+                   learningRate: learningRate, weightDecay: weightDecay,
+                   clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
+    }
+
+    override func validateOwnHyperParameters() throws {
+        guard rho.isFinite, (0...1).contains(rho), momentum.isFinite, (0...1).contains(momentum),
+              epsilon.isFinite, epsilon > 0 else {
+            throw configurationError("expected ρ and momentum in [0, 1] and ε > 0, found rho \(rho), momentum \(momentum), "
+                + "epsilon \(epsilon)")
+        }
+    }
+
+    override var ownConfig: [String: JSONValue] {
+        ["rho": KerasNumber.json(rho), "momentum": KerasNumber.json(momentum), "epsilon": KerasNumber.json(epsilon),
+         "centered": .bool(centered)]
+    }
+
+    override func update(_ u: ParameterUpdate) {
+        typealias V = VectorMath.V
+        let lr = V(repeating: u.learningRate), r = V(repeating: rho), eps = V(repeating: epsilon)
+        let oneMinusRho = V(repeating: Float(1 - KerasNumber.double(rho)))
+        let mu = V(repeating: momentum)
+        let w = u.weight, vel = u.slots[0]
+        let mom = momentum > 0 ? u.slots[1] : nil
+        let avg = centered ? u.slots[slotNames.count - 1] : nil
+        u.forEachLanes { i, k in
+            let g = u.gradient(i, k)
+            let v = r * Lanes.load(vel + i, k) + oneMinusRho * u.squaredGradient(i, k, g)
+            Lanes.store(v, vel + i, k)
+            var denominator = v + eps
+            if let avg {
+                let a = r * Lanes.load(avg + i, k) + oneMinusRho * g
+                Lanes.store(a, avg + i, k)
+                denominator = (v - a * a) + eps
+            }
+            let increment = (lr * g) / denominator.squareRoot()
+            if let mom {
+                let m = mu * Lanes.load(mom + i, k) + increment
+                Lanes.store(m, mom + i, k)
+                Lanes.store(u.decayedWeight(i, k) - m, w + i, k)
+            } else {
+                Lanes.store(u.decayedWeight(i, k) - increment, w + i, k)
+            }
+        }
+    }
+}

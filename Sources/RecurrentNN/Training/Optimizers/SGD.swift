@@ -1,0 +1,51 @@
+/// Keras 3 `SGD` (keras/src/optimizers/sgd.py): gradient descent, optionally with momentum.
+///
+///     momentum = 0:   w ← w − g · lr
+///     momentum > 0:   m ← m · momentum − g · lr
+///                     w ← w + m                              (nesterov: w ← w + (m · momentum − g · lr))
+///
+/// Slot: `momentum` (only when momentum ≠ 0), the shape of its parameter. Defaults as Keras:
+/// lr 0.01, momentum 0, nesterov false. Clipping and weight decay: see `BaseOptimizer`.
+public final class SGD: BaseOptimizer {
+    /// In [0, 1] (checked by `step`).
+    public let momentum: Float
+    public let nesterov: Bool
+
+    public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float? = nil,
+                clipnorm: Float? = nil, clipvalue: Float? = nil, globalClipnorm: Float? = nil) {
+        self.momentum = momentum
+        self.nesterov = nesterov
+        super.init(typeName: "SGD", defaultName: "sgd", slotNames: momentum != 0 ? ["momentum"] : [],
+                   learningRate: learningRate, weightDecay: weightDecay,
+                   clipnorm: clipnorm, clipvalue: clipvalue, globalClipnorm: globalClipnorm)
+    }
+
+    override func validateOwnHyperParameters() throws {
+        guard momentum.isFinite, (0...1).contains(momentum) else {
+            throw configurationError("expected momentum in [0, 1] (Keras), found \(momentum)")
+        }
+    }
+
+    override var ownConfig: [String: JSONValue] {
+        ["momentum": KerasNumber.json(momentum), "nesterov": .bool(nesterov)]
+    }
+
+    override func update(_ u: ParameterUpdate) {
+        typealias V = VectorMath.V
+        let lr = V(repeating: u.learningRate), w = u.weight
+        guard momentum != 0 else {
+            u.forEachLanes { i, k in
+                Lanes.store(u.decayedWeight(i, k) - u.gradient(i, k) * lr, w + i, k)
+            }
+            return
+        }
+        let mu = V(repeating: momentum), m = u.slots[0], nesterov = nesterov
+        u.forEachLanes { i, k in
+            let g = u.gradient(i, k)
+            let mv = Lanes.load(m + i, k) * mu - g * lr
+            Lanes.store(mv, m + i, k)
+            let step = nesterov ? mv * mu - g * lr : mv
+            Lanes.store(u.decayedWeight(i, k) + step, w + i, k)
+        }
+    }
+}
