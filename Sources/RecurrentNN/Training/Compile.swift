@@ -14,16 +14,18 @@ extension Sequential {
     ///   - optimizer: e.g. `Adam()` or `RMSprop(learningRate: 0.01)`.
     ///   - loss: the loss; cross-entropies are computed from the logits of a final sigmoid or
     ///     softmax `Dense` inside `fit` and `evaluate` (see `Loss`).
-    ///   - metrics: Keras identifiers: `"accuracy"` (resolved like Keras from the loss and the
-    ///     shapes), `"binary_accuracy"`, `"categorical_accuracy"`, `"sparse_categorical_accuracy"`,
-    ///     `"precision"`, `"recall"`.
+    ///   - metrics: Keras identifiers (see `Metric.resolve`): `"accuracy"` (resolved like Keras
+    ///     from the shapes), `"binary_accuracy"`, `"categorical_accuracy"`,
+    ///     `"sparse_categorical_accuracy"`, `"precision"`, `"recall"`.
     /// - Throws: `invalidConfiguration` for an unknown metric identifier.
     public func compile(optimizer: any Optimizer, loss: Loss, metrics: [String] = []) throws {
-        let known = ["accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-                     "precision", "recall"]
-        for m in metrics where !known.contains(m) {
-            throw RecurrentError.invalidConfiguration(
-                where: "compile", message: "unknown metric '\(m)'; expected one of \(known.joined(separator: ", "))")
+        for m in metrics {
+            let lower = m.lowercased()
+            guard lower == "accuracy" || lower == "acc" || Metric.identifiers.contains(where: { $0.0 == m }) else {
+                // Let `resolve` word the error (it lists the valid names).
+                _ = try Metric.resolve(m, loss: loss, outputShape: [1], targetShape: [1])
+                continue
+            }
         }
         compiled = CompileConfiguration(optimizer: optimizer, loss: loss, metrics: metrics)
     }

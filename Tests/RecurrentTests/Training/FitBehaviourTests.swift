@@ -165,3 +165,55 @@ struct FitBehaviourTests {
         }
     }
 }
+
+@Suite("compile")
+struct CompileTests {
+    @Test("Keras strings resolve to the same optimizer, loss and metrics as typed values")
+    func strings() throws {
+        let m = Sequential { Dense(3, activation: .softmax) }
+        try m.build(inputShape: [2])
+        try m.compile(optimizer: "rmsprop", loss: "sparse_categorical_crossentropy", metrics: ["accuracy", "Precision"])
+        let c = try #require(m.compiled)
+        #expect(c.optimizer.typeName == "RMSprop")
+        #expect(c.optimizer.learningRate == 0.001)
+        #expect(c.loss == .sparseCategoricalCrossentropy)
+        #expect(c.metrics == ["accuracy", "Precision"])
+        try m.compile(optimizer: "adam", loss: "mse")
+        #expect(m.compiled?.loss == .meanSquaredError)
+        #expect(m.compiled?.optimizer.typeName == "Adam")
+    }
+
+    @Test("Unknown names are errors that list the valid ones")
+    func unknown() throws {
+        let m = Sequential { Dense(1) }
+        try m.build(inputShape: [2])
+        for (opt, loss, metric) in [("adamx", "mse", "accuracy"), ("adam", "hinge2", "accuracy"), ("adam", "mse", "f1")] {
+            do {
+                try m.compile(optimizer: opt, loss: loss, metrics: [metric])
+                Issue.record("compile(\(opt), \(loss), \(metric)) should throw")
+            } catch let e as RecurrentError {
+                #expect(String(describing: e).contains("adam") || String(describing: e).contains("accuracy")
+                        || String(describing: e).contains("mean_squared_error"), "\(e)")
+            }
+        }
+        #expect(m.compiled == nil)
+    }
+
+    @Test("A loss that does not fit the output is an error before training")
+    func lossDoesNotFit() throws {
+        let m = Sequential { Dense(1, activation: .sigmoid) }
+        try m.build(inputShape: [2])
+        try m.compile(optimizer: "adam", loss: "categorical_crossentropy")
+        let before = m.parameters.map(\.value.data)
+        #expect(throws: RecurrentError.self) {
+            try m.fit(x: Tensor(shape: [4, 2]), y: Tensor(shape: [4, 1], repeating: 1), verbose: .silent)
+        }
+        let sparse = Sequential { Dense(3, activation: .softmax) }
+        try sparse.build(inputShape: [2])
+        try sparse.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
+        #expect(throws: RecurrentError.self) {  // class id 3 is outside [0, 3)
+            try sparse.fit(x: Tensor(shape: [2, 2]), y: try Tensor(shape: [2], data: [0, 3]), verbose: .silent)
+        }
+        #expect(m.parameters.map(\.value.data) == before)
+    }
+}
