@@ -115,10 +115,12 @@ public final class ConfigReader {
         return try required(key, expected, parse)
     }
 
-    // Parsers for the common kinds of value.
+    // Parsers for the common kinds of value, for `required` and `optional`: nil when `v` is not one.
+    /// An integral number.
     public static func int(_ v: JSONValue) -> Int? { v.intValue }
     public static func bool(_ v: JSONValue) -> Bool? { v.boolValue }
     public static func string(_ v: JSONValue) -> String? { v.stringValue }
+    /// A finite number, as a `Float`.
     public static func float(_ v: JSONValue) -> Float? {
         guard let d = v.doubleValue, d.isFinite else { return nil }
         return Float(d)
@@ -129,8 +131,11 @@ public final class ConfigReader {
         if let a = v.arrayValue, a.count == 1 { return a[0].intValue }
         return nil
     }
+    /// A Keras activation name (`Activation(keras:)`).
     public static func activation(_ v: JSONValue) -> Activation? { v.stringValue.flatMap { try? Activation(keras: $0) } }
+    /// A Keras padding name (`Padding(keras:)`).
     public static func padding(_ v: JSONValue) -> Padding? { v.stringValue.flatMap { try? Padding(keras: $0) } }
+    /// A serialised Keras initialiser or its name (`Initializer(config:)`).
     public static func initializer(_ v: JSONValue) -> Initializer? { Initializer(config: v) }
 
     /// `name`, defaulting to `fallback` (the class's default name).
@@ -156,7 +161,7 @@ public final class ConfigReader {
     /// (`dtype`: Recurrent computes in float32; `unroll`: the same result either way; the seed
     /// of a recurrent layer's dropout and its initialisers: Recurrent draws its own.)
     static let kerasIgnored: Set<String> = [
-        "dtype", "unroll", "module", "registered_name", "build_config", "backward_layer",
+        "dtype", "unroll", "module", "registered_name", "build_config",
     ]
 
     /// Throws for the first key that was not read and is not a Keras key at its default.

@@ -6,6 +6,13 @@
 /// written by Keras's `get_config()` are read too, as long as every option they set is one
 /// Recurrent supports (see `ConfigReader`).
 public enum LayerRegistry {
+    /// A layer as Keras serialises it inside a model or a wrapper:
+    /// `{"module": "keras.layers", "class_name": "LSTM", "config": {…}, "registered_name": null}`
+    /// (keras/src/saving/serialization_lib.py), which `keras.layers.deserialize` reads.
+    public static func spec(of layer: any Layer) -> JSONValue {
+        ["module": "keras.layers", "class_name": .string(layer.typeName), "config": .object(layer.config), "registered_name": nil]
+    }
+
     /// The Keras class names this registry rebuilds.
     public static let typeNames = [
         "Embedding", "Dense", "Dropout", "Conv1D", "MaxPooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D",

@@ -28,8 +28,10 @@ extension Sequential {
     ///   a wide terminal. Columns take 45 %, 35 % and 20 % of it; cells that do not fit wrap at
     ///   spaces, and a word longer than its column ends in `…`, as rich does. Values below 20,
     ///   where Keras raises "Insufficient console width", are taken as 20.
-    /// - Returns: the text, ending with a newline (each character is counted as one column:
-    ///   names with East Asian wide characters are not laid out as a terminal shows them).
+    /// - Returns: the text, ending with a newline. Each character counts as one column (names
+    ///   with East Asian wide characters are not laid out as a terminal shows them), and the
+    ///   title and total lines are never wrapped (Keras wraps them at its console width, 80
+    ///   columns outside a terminal, which only a name of some 70 characters reaches).
     public func summary(lineLength: Int = 76) -> String {
         let built = inputShape != nil && outputShapes.count == layers.count
         let rows: [[String]] = layers.enumerated().map { i, layer in

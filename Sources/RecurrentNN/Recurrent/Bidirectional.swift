@@ -56,19 +56,23 @@ public final class Bidirectional: Layer {
         forwardLayer.name = "forward_" + base
     }
 
-    /// Keras `get_config` keys: `name`, `trainable`, `merge_mode`, and `layer`, the forward
-    /// layer as `{"class_name": "LSTM", "config": {…}}`. (Keras also writes `backward_layer`;
-    /// here it is always the copy of `layer` with `go_backwards` toggled, so it is not written,
-    /// and ignored when read.)
+    /// Keras `get_config` keys: `name`, `trainable`, `merge_mode`, `layer` and `backward_layer`,
+    /// the two directions as Keras serialises them (`LayerRegistry.spec(of:)`: `{"module":
+    /// "keras.layers", "class_name": "LSTM", "config": {…}, "registered_name": null}`). Keras
+    /// needs `backward_layer` to rebuild a wrapper whose layer goes backwards (without it, Keras
+    /// makes both directions go backwards and raises).
     public var config: [String: JSONValue] {
         baseConfig.merging([
             "merge_mode": .string(mergeMode.rawValue),
-            "layer": ["class_name": .string(forwardLayer.typeName), "config": .object(forwardLayer.config)],
+            "layer": LayerRegistry.spec(of: forwardLayer),
+            "backward_layer": LayerRegistry.spec(of: backwardLayer),
         ]) { $1 }
     }
 
     /// Rebuilds the wrapper and its layer from `config` (`layer` required: a `SimpleRNN`, `LSTM`
-    /// or `GRU` as `{"class_name", "config"}`; `merge_mode` default concat).
+    /// or `GRU` as `{"class_name", "config"}`; `merge_mode` default concat). `backward_layer`,
+    /// when given, must be what Recurrent builds: the layer with `go_backwards` toggled, named
+    /// `backward_<name>` (Keras allows any layer there).
     /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid,
     ///   or any error of the wrapped layer's configuration.
     public convenience init(config: [String: JSONValue]) throws {
@@ -84,6 +88,12 @@ public final class Bidirectional: Layer {
             throw r.error("layer", expected: "a SimpleRNN, LSTM or GRU", found: .string(spec.0))
         }
         self.init(inner, mergeMode: mergeMode, name: try r.name(default: "bidirectional"))
+        let expected = backwardLayer.config
+        _ = try r.optional("backward_layer", expected, "\(backwardLayer.typeName) \(expected) (the layer with go_backwards toggled)") { v in
+            guard let type = v["class_name"]?.stringValue, let c = v["config"]?.objectValue,
+                  let config = try? LayerRegistry.make(typeName: type, config: c).config, config == expected else { return nil }
+            return config
+        }
         _ = try r.trainable()
         try r.finish()
     }

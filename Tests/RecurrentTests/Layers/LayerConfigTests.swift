@@ -132,6 +132,9 @@ struct LayerConfigTests {
         let bi = Bidirectional(LSTM(4)).config
         #expect(bi["merge_mode"] == "concat" && bi["layer"]?["class_name"] == "LSTM")
         #expect(bi["layer"]?["config"]?["name"] == "forward_lstm")
+        #expect(bi["layer"]?["module"] == "keras.layers")
+        #expect(bi["backward_layer"]?["config"]?["name"] == "backward_lstm")
+        #expect(bi["backward_layer"]?["config"]?["go_backwards"] == true)
     }
 
     /// Keras's own `get_config()` output (fixtures/layer_configs.py) is read by the registry,
@@ -193,6 +196,10 @@ struct LayerConfigTests {
         #expect(message("Bidirectional", ["merge_mode": nil, "layer": ["class_name": "LSTM", "config": ["units": 2]]])
             .contains("key 'merge_mode'"))
         #expect(message("Dense", ["units": 2, "kernel_initializer": "lecun_normal"]).contains("key 'kernel_initializer'"))
+        // A backward layer other than the forward one with go_backwards toggled.
+        var bi = Bidirectional(LSTM(3)).config
+        bi["backward_layer"] = LayerRegistry.spec(of: LSTM(4, goBackwards: true, name: "backward_lstm"))
+        #expect(message("Bidirectional", bi).contains("key 'backward_layer': expected LSTM"))
         // Values the layer checks when it is built (units ≤ 0, a rate ≥ 1) are still thrown by build.
         #expect(message("Dense", ["units": 0]) == "no error")
     }
