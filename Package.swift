@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // SHA-256 for the integrity checksum of model files (and of downloaded data sets).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // OpenBLAS on Linux (Debian's libopenblas-dev, installed by scripts/install-deps.sh).
@@ -28,10 +30,10 @@ let package = Package(
             name: "RecurrentTensor",
             dependencies: ["CKernels", .target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]
         ),
-        // Layers, recurrent kernels, losses, optimizers and the model container.
+        // Layers, recurrent kernels, losses, optimizers, the model container and its file format.
         .target(
             name: "RecurrentNN",
-            dependencies: ["RecurrentTensor", "CKernels"]
+            dependencies: ["RecurrentTensor", "CKernels", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The public library: re-exports every module.
         .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN"]),

@@ -77,6 +77,10 @@ public protocol Layer: AnyObject {
     var name: String { get set }
     /// The Keras class name, e.g. `LSTM`.
     var typeName: String { get }
+    /// The configuration with Keras's `get_config()` keys and values (`name`, `units`,
+    /// `return_sequences`, …): `LayerRegistry.make(typeName:config:)` rebuilds an equal, unbuilt
+    /// layer from it. Weights are not part of it.
+    var config: [String: JSONValue] { get }
     /// The weights, in Keras's `layer.weights` order.
     var parameters: [Parameter] { get }
     /// Whether `build` has run.

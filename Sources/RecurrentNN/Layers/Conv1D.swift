@@ -73,6 +73,37 @@ public final class Conv1D: Layer {
         self.name = name
     }
 
+    /// Keras `get_config` keys: `name`, `trainable`, `filters`, `kernel_size` and `strides` (as
+    /// Keras's 1-tuples, `[5]`), `padding`, `activation`, `use_bias`, `kernel_initializer`,
+    /// `bias_initializer`.
+    public var config: [String: JSONValue] {
+        baseConfig.merging([
+            "filters": .number(Double(filters)), "kernel_size": .tuple1(kernelSize), "strides": .tuple1(strides),
+            "padding": .string(padding.rawValue), "activation": .string(activation.rawValue), "use_bias": .bool(useBias),
+            "kernel_initializer": kernelInitializer.config, "bias_initializer": biasInitializer.config,
+        ]) { $1 }
+    }
+
+    /// Rebuilds the layer from `config` (Keras defaults for missing keys but `filters` and
+    /// `kernel_size`; an int or a 1-tuple for `kernel_size` and `strides`). Keras's
+    /// `dilation_rate`, `groups` and `data_format` are accepted at their defaults only.
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "Conv1D", config: config)
+        try self.init(
+            filters: r.required("filters", "a positive integer", ConfigReader.int),
+            kernelSize: r.required("kernel_size", "a positive integer or [integer]", ConfigReader.intOrTuple1),
+            strides: r.optional("strides", 1, "a positive integer or [integer]", ConfigReader.intOrTuple1),
+            padding: r.optional("padding", .valid, "'valid', 'same' or 'causal'", ConfigReader.padding),
+            activation: r.optional("activation", .linear, "an activation name", ConfigReader.activation),
+            useBias: r.optional("use_bias", true, "true or false", ConfigReader.bool),
+            kernelInitializer: r.optional("kernel_initializer", .glorotUniform, "a Keras initializer", ConfigReader.initializer),
+            biasInitializer: r.optional("bias_initializer", .zeros, "a Keras initializer", ConfigReader.initializer),
+            name: r.name(default: "conv1d"))
+        _ = try r.trainable()
+        try r.finish()
+    }
+
     /// `inputShape` is `(steps, inChannels)`.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard filters > 0, kernelSize > 0, strides > 0 else {

@@ -53,6 +53,30 @@ public final class Dense: Layer {
         self.name = name
     }
 
+    /// Keras `get_config` keys: `name`, `trainable`, `units`, `activation`, `use_bias`,
+    /// `kernel_initializer`, `bias_initializer`.
+    public var config: [String: JSONValue] {
+        baseConfig.merging([
+            "units": .number(Double(units)), "activation": .string(activation.rawValue), "use_bias": .bool(useBias),
+            "kernel_initializer": kernelInitializer.config, "bias_initializer": biasInitializer.config,
+        ]) { $1 }
+    }
+
+    /// Rebuilds the layer from `config` (Keras defaults for missing keys but `units`).
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "Dense", config: config)
+        try self.init(
+            r.required("units", "a positive integer", ConfigReader.int),
+            activation: r.optional("activation", .linear, "an activation name", ConfigReader.activation),
+            useBias: r.optional("use_bias", true, "true or false", ConfigReader.bool),
+            kernelInitializer: r.optional("kernel_initializer", .glorotUniform, "a Keras initializer", ConfigReader.initializer),
+            biasInitializer: r.optional("bias_initializer", .zeros, "a Keras initializer", ConfigReader.initializer),
+            name: r.name(default: "dense"))
+        _ = try r.trainable()
+        try r.finish()
+    }
+
     /// `inputShape` is `(inFeatures)` or `(timesteps, inFeatures)`, without the batch axis.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard units > 0 else {

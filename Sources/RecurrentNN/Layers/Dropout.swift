@@ -42,6 +42,31 @@ public final class Dropout: Layer {
         set { if newValue.count == 1 { rng = newValue[0] } }
     }
 
+    /// Keras `get_config` keys: `name`, `trainable`, `rate`, `seed` (null when none; a seed
+    /// above 2^53, which a JSON number cannot hold exactly, is written as a decimal string).
+    public var config: [String: JSONValue] {
+        let seedValue: JSONValue = seed.map { $0 <= 1 << 53 ? .number(Double($0)) : .string(String($0)) } ?? .null
+        return baseConfig.merging(["rate": JSONValue(rate), "seed": seedValue]) { $1 }
+    }
+
+    /// Rebuilds the layer from `config` (`rate` required; `seed` null, a non-negative integer or
+    /// its decimal string). Keras's `noise_shape` is accepted when null.
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "Dropout", config: config)
+        let seed: UInt64? = try r.optional("seed", nil, "null or a non-negative integer") { v in
+            switch v {
+            case .null: return .some(nil)
+            case let .string(s): return UInt64(s).map { .some($0) }
+            default: return v.intValue.flatMap { $0 >= 0 ? .some(UInt64($0)) : nil }
+            }
+        }
+        try self.init(rate: r.required("rate", "a number in [0, 1)", ConfigReader.float), seed: seed,
+                      name: r.name(default: "dropout"))
+        _ = try r.trainable()
+        try r.finish()
+    }
+
     /// Any shape; only seeds the layer's generator.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard rate >= 0, rate < 1 else {

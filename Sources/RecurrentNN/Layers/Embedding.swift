@@ -54,6 +54,30 @@ public final class Embedding: Layer {
         self.name = name
     }
 
+    /// Keras `get_config` keys: `name`, `trainable`, `input_dim`, `output_dim`, `mask_zero`,
+    /// `embeddings_initializer`.
+    public var config: [String: JSONValue] {
+        baseConfig.merging([
+            "input_dim": .number(Double(inputDim)), "output_dim": .number(Double(outputDim)),
+            "mask_zero": .bool(maskZero), "embeddings_initializer": embeddingsInitializer.config,
+        ]) { $1 }
+    }
+
+    /// Rebuilds the layer from `config` (Keras defaults for missing keys but the two dimensions).
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "Embedding", config: config)
+        try self.init(
+            inputDim: r.required("input_dim", "a positive integer", ConfigReader.int),
+            outputDim: r.required("output_dim", "a positive integer", ConfigReader.int),
+            maskZero: r.optional("mask_zero", false, "true or false", ConfigReader.bool),
+            embeddingsInitializer: r.optional(
+                "embeddings_initializer", .randomUniform(min: -0.05, max: 0.05), "a Keras initializer", ConfigReader.initializer),
+            name: r.name(default: "embedding"))
+        _ = try r.trainable()
+        try r.finish()
+    }
+
     /// `inputShape` is `(timesteps)`.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard inputDim > 0, outputDim > 0 else {

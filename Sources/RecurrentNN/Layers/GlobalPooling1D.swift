@@ -21,6 +21,19 @@ public final class GlobalMaxPooling1D: Layer {
         self.name = name
     }
 
+    /// Keras `get_config` keys: `name`, `trainable` (Keras's `keepdims` and `data_format` are
+    /// accepted at their defaults, false and channels_last, when rebuilding).
+    public var config: [String: JSONValue] { baseConfig }
+
+    /// Rebuilds the layer from `config`.
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "GlobalMaxPooling1D", config: config)
+        try self.init(name: r.name(default: "global_max_pooling1d"))
+        _ = try r.trainable()
+        try r.finish()
+    }
+
     /// `inputShape` is `(steps, features)`; records the feature count.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         _ = try outputShape(inputShape: inputShape)
@@ -108,6 +121,19 @@ public final class GlobalAveragePooling1D: Layer {
 
     public init(name: String = "global_average_pooling1d") {
         self.name = name
+    }
+
+    /// Keras `get_config` keys: `name`, `trainable` (Keras's `keepdims` and `data_format` are
+    /// accepted at their defaults, false and channels_last, when rebuilding).
+    public var config: [String: JSONValue] { baseConfig }
+
+    /// Rebuilds the layer from `config`.
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "GlobalAveragePooling1D", config: config)
+        try self.init(name: r.name(default: "global_average_pooling1d"))
+        _ = try r.trainable()
+        try r.finish()
     }
 
     /// `inputShape` is `(steps, features)`; records the feature count.

@@ -37,6 +37,31 @@ public final class MaxPooling1D: Layer {
         self.name = name
     }
 
+    /// Keras `get_config` keys: `name`, `trainable`, `pool_size` and `strides` (as Keras's
+    /// 1-tuples), `padding`.
+    public var config: [String: JSONValue] {
+        baseConfig.merging([
+            "pool_size": .tuple1(poolSize), "strides": .tuple1(strides), "padding": .string(padding.rawValue),
+        ]) { $1 }
+    }
+
+    /// Rebuilds the layer from `config` (Keras defaults: `pool_size` 2, `strides` = `pool_size`
+    /// when missing or null, `padding` valid).
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "MaxPooling1D", config: config)
+        let poolSize = try r.optional("pool_size", 2, "a positive integer or [integer]", ConfigReader.intOrTuple1)
+        let strides: Int? = try r.optional("strides", nil, "a positive integer, [integer] or null") { v in
+            v == .null ? .some(nil) : ConfigReader.intOrTuple1(v).map { .some($0) }
+        }
+        try self.init(
+            poolSize: poolSize, strides: strides,
+            padding: r.optional("padding", .valid, "'valid' or 'same'", ConfigReader.padding),
+            name: r.name(default: "max_pooling1d"))
+        _ = try r.trainable()
+        try r.finish()
+    }
+
     /// `inputShape` is `(steps, features)`; records the feature count.
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         guard poolSize > 0, strides > 0 else {

@@ -4,6 +4,9 @@
 /// layer in order from one seeded `RandomGenerator` (the same seed gives the same weights), and
 /// makes the layer names unique as Keras does (`lstm`, `lstm_1`, …).
 public final class Sequential {
+    /// The model's name (Keras `Model.name`, default `sequential`), shown by `summary()` and
+    /// saved in model files.
+    public var name: String
     public private(set) var layers: [any Layer]
     /// The sample shape given to `build`, nil before it.
     public private(set) var inputShape: [Int]?
@@ -21,12 +24,13 @@ public final class Sequential {
     public internal(set) var trainingGenerator = RandomGenerator(seed: 0)
 
     /// A stack of `layers`, applied in order; call `build(inputShape:seed:)` before use.
-    public init(_ layers: [any Layer]) {
+    public init(_ layers: [any Layer], name: String = "sequential") {
         self.layers = layers
+        self.name = name
     }
 
-    public convenience init(@LayerBuilder _ content: () -> [any Layer]) {
-        self.init(content())
+    public convenience init(name: String = "sequential", @LayerBuilder _ content: () -> [any Layer]) {
+        self.init(content(), name: name)
     }
 
     /// Builds every layer for samples of shape `inputShape`.

@@ -42,14 +42,60 @@ public final class Bidirectional: Layer {
 
     /// - Parameters:
     ///   - layer: the forward layer; its copy with `goBackwards` toggled runs the other way.
+    ///     They are named `forward_<name>` and `backward_<name>`, where `<name>` is the layer's
+    ///     name without a `forward_` prefix (Keras: `removeprefix`), so a rebuilt wrapper keeps
+    ///     the names.
     ///   - mergeMode: how outputs are combined (Keras default `concat`).
     public init(_ layer: RecurrentLayer, mergeMode: MergeMode = .concat, name: String = "bidirectional") {
         self.name = name
         self.mergeMode = mergeMode
         layer.zeroOutputForMask = layer.returnSequences
+        let base = layer.name.hasPrefix("forward_") ? String(layer.name.dropFirst("forward_".count)) : layer.name
         forwardLayer = layer
-        backwardLayer = layer.makeCopy(name: "backward_" + layer.name, goBackwards: !layer.goBackwards)
-        forwardLayer.name = "forward_" + layer.name
+        backwardLayer = layer.makeCopy(name: "backward_" + base, goBackwards: !layer.goBackwards)
+        forwardLayer.name = "forward_" + base
+    }
+
+    /// Keras `get_config` keys: `name`, `trainable`, `merge_mode`, `layer` and `backward_layer`,
+    /// the two directions as Keras serialises them (`LayerRegistry.spec(of:)`: `{"module":
+    /// "keras.layers", "class_name": "LSTM", "config": {…}, "registered_name": null}`). Keras
+    /// needs `backward_layer` to rebuild a wrapper whose layer goes backwards (without it, Keras
+    /// makes both directions go backwards and raises).
+    public var config: [String: JSONValue] {
+        baseConfig.merging([
+            "merge_mode": .string(mergeMode.rawValue),
+            "layer": LayerRegistry.spec(of: forwardLayer),
+            "backward_layer": LayerRegistry.spec(of: backwardLayer),
+        ]) { $1 }
+    }
+
+    /// Rebuilds the wrapper and its layer from `config` (`layer` required: a `SimpleRNN`, `LSTM`
+    /// or `GRU` as `{"class_name", "config"}`; `merge_mode` default concat). `backward_layer`,
+    /// when given, must be what Recurrent builds: the layer with `go_backwards` toggled, named
+    /// `backward_<name>` (Keras allows any layer there).
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid,
+    ///   or any error of the wrapped layer's configuration.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "Bidirectional", config: config)
+        let mergeMode = try r.optional("merge_mode", .concat, "'concat', 'sum', 'mul' or 'ave'") { v in
+            v.stringValue.flatMap(MergeMode.init(rawValue:))
+        }
+        let spec = try r.required("layer", "{\"class_name\": \"LSTM\", \"config\": {…}} of a SimpleRNN, LSTM or GRU") { v -> (String, [String: JSONValue])? in
+            guard let type = v["class_name"]?.stringValue, let c = v["config"]?.objectValue else { return nil }
+            return (type, c)
+        }
+        guard let inner = try LayerRegistry.make(typeName: spec.0, config: spec.1) as? RecurrentLayer else {
+            throw r.error("layer", expected: "a SimpleRNN, LSTM or GRU", found: .string(spec.0))
+        }
+        self.init(inner, mergeMode: mergeMode, name: try r.name(default: "bidirectional"))
+        let expected = backwardLayer.config
+        _ = try r.optional("backward_layer", expected, "\(backwardLayer.typeName) \(expected) (the layer with go_backwards toggled)") { v in
+            guard let type = v["class_name"]?.stringValue, let c = v["config"]?.objectValue,
+                  let config = try? LayerRegistry.make(typeName: type, config: c).config, config == expected else { return nil }
+            return config
+        }
+        _ = try r.trainable()
+        try r.finish()
     }
 
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {

@@ -21,6 +21,19 @@ public final class SimpleRNN: RecurrentLayer {
                    returnState: returnState, goBackwards: goBackwards, dropout: dropout,
                    recurrentDropout: recurrentDropout, unitForgetBias: false)
     }
+
+    /// Rebuilds the layer from `config` (see `RecurrentLayer.config`; Keras defaults for missing
+    /// keys but `units`).
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "SimpleRNN", config: config)
+        let o = try CommonOptions(r, defaultName: "simple_rnn", hasRecurrentActivation: false)
+        self.init(o.units, activation: o.activation, useBias: o.useBias, returnSequences: o.returnSequences,
+                  returnState: o.returnState, goBackwards: o.goBackwards, dropout: o.dropout,
+                  recurrentDropout: o.recurrentDropout, name: o.name)
+        zeroOutputForMask = o.zeroOutputForMask
+        try r.finish(ignoring: RecurrentLayer.ignoredKerasKeys)
+    }
 }
 
 /// Keras `LSTM` (keras/src/layers/rnn/lstm.py), gates in the order i, f, c, o.
@@ -50,6 +63,20 @@ public final class LSTM: RecurrentLayer {
                    recurrentActivation: recurrentActivation, useBias: useBias, returnSequences: returnSequences,
                    returnState: returnState, goBackwards: goBackwards, dropout: dropout,
                    recurrentDropout: recurrentDropout, unitForgetBias: unitForgetBias)
+    }
+
+    /// Rebuilds the layer from `config` (see `RecurrentLayer.config`; Keras defaults for missing
+    /// keys but `units`).
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "LSTM", config: config)
+        let o = try CommonOptions(r, defaultName: "lstm", hasRecurrentActivation: true)
+        let unitForgetBias = try r.optional("unit_forget_bias", true, "true or false", ConfigReader.bool)
+        self.init(o.units, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias,
+                  unitForgetBias: unitForgetBias, returnSequences: o.returnSequences, returnState: o.returnState,
+                  goBackwards: o.goBackwards, dropout: o.dropout, recurrentDropout: o.recurrentDropout, name: o.name)
+        zeroOutputForMask = o.zeroOutputForMask
+        try r.finish(ignoring: RecurrentLayer.ignoredKerasKeys)
     }
 }
 
@@ -84,4 +111,18 @@ public final class GRU: RecurrentLayer {
 
     /// Whether the reset gate is applied after the recurrent product (Keras `reset_after`).
     public var resetAfter: Bool { kind == .gru(resetAfter: true) }
+
+    /// Rebuilds the layer from `config` (see `RecurrentLayer.config`; Keras defaults for missing
+    /// keys but `units`).
+    /// - Throws: `invalidConfiguration` naming the layer and the key that is missing or invalid.
+    public convenience init(config: [String: JSONValue]) throws {
+        let r = ConfigReader(typeName: "GRU", config: config)
+        let o = try CommonOptions(r, defaultName: "gru", hasRecurrentActivation: true)
+        let resetAfter = try r.optional("reset_after", true, "true or false", ConfigReader.bool)
+        self.init(o.units, activation: o.activation, recurrentActivation: o.recurrentActivation, useBias: o.useBias,
+                  resetAfter: resetAfter, returnSequences: o.returnSequences, returnState: o.returnState,
+                  goBackwards: o.goBackwards, dropout: o.dropout, recurrentDropout: o.recurrentDropout, name: o.name)
+        zeroOutputForMask = o.zeroOutputForMask
+        try r.finish(ignoring: RecurrentLayer.ignoredKerasKeys)
+    }
 }

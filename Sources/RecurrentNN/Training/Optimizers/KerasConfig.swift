@@ -13,7 +13,7 @@ enum KerasNumber {
 
 /// Reads a Keras config dictionary key by key, with errors that name the key, and rejects the
 /// keys nobody read (as Keras's constructors reject unknown arguments).
-struct ConfigReader {
+struct OptimizerConfigReader {
     let owner: String
     private var remaining: [String: JSONValue]
 

@@ -27,7 +27,7 @@ public func makeOptimizer(typeName: String, config: [String: JSONValue]) throws 
         throw RecurrentError.invalidConfiguration(
             where: "makeOptimizer", message: "unknown optimizer '\(typeName)', expected one of \(optimizerNames.joined(separator: ", "))")
     }
-    var r = ConfigReader(config, owner: "makeOptimizer(\(typeName))")
+    var r = OptimizerConfigReader(config, owner: "makeOptimizer(\(typeName))")
     let name = try r.string("name", ifMissing: nil)
     var learningRate: Float?
     var schedule: (any LearningRateSchedule)?
@@ -90,7 +90,7 @@ public let learningRateScheduleNames = ["ExponentialDecay"]
 /// - Throws: `invalidConfiguration` for another class (only `ExponentialDecay` is implemented) or
 ///   a bad config.
 public func makeLearningRateSchedule(_ serialized: [String: JSONValue]) throws -> any LearningRateSchedule {
-    var r = ConfigReader(serialized, owner: "makeLearningRateSchedule")
+    var r = OptimizerConfigReader(serialized, owner: "makeLearningRateSchedule")
     let className = try r.string("class_name", ifMissing: nil)
     guard let config = r.take("config")?.objectValue else {
         throw RecurrentError.invalidConfiguration(

@@ -41,7 +41,7 @@ public struct ExponentialDecay: LearningRateSchedule, Equatable {
     /// `decay_rate`, `staircase`, `name`).
     /// - Throws: `invalidConfiguration` for a missing, mistyped or unknown key, or a bad value.
     public init(config: [String: JSONValue]) throws {
-        var r = ConfigReader(config, owner: "ExponentialDecay")
+        var r = OptimizerConfigReader(config, owner: "ExponentialDecay")
         let lr = try r.float("initial_learning_rate")
         let steps = try r.int("decay_steps")
         let rate = try r.float("decay_rate")
