@@ -40,21 +40,72 @@ extension Sequential {
         return ModelFile(architecture: architecture, weights: namedParameters.map { ($0.name, $0.parameter.value) })
     }
 
-    /// Writes the architecture, the weights and `attachments` to `url`, atomically (see
-    /// `ModelFile.write(to:)`).
+    /// Writes everything needed to use the model again and to continue training it exactly
+    /// (Keras `model.save`): the architecture, the weights, the model's `attachments` (merged
+    /// with `attachments`, which win), and, once compiled, the loss and metrics, the optimizer
+    /// with its state, and the training state (epochs done, shuffling and dropout generators).
+    /// Written atomically (see `ModelFile.write(to:)`).
     /// - Throws: `notBuilt` before `build`; `fileFormat` naming `url` when it cannot be written.
     public func save(to url: URL, attachments: [String: String] = [:]) throws {
-        var file = try modelFile()
-        file.attachments = attachments
+        var file = try checkpointFile()
+        file.attachments.merge(attachments) { _, new in new }
         try file.write(to: url)
     }
 
-    /// Reads a model written by `save(to:)` (or any `ModelFile`): rebuilt, built and with its
-    /// weights, or an error and no model.
+    /// The model file `save(to:)` writes.
+    /// - Throws: `notBuilt` before `build`.
+    public func checkpointFile() throws -> ModelFile {
+        var file = try modelFile()
+        file.attachments = attachments
+        if let compiled {
+            file.optimizer = OptimizerState(compiled.optimizer, model: self)
+            file.compile = ["loss": .string(compiled.loss.rawValue), "metrics": .array(compiled.metrics.map { .string($0) })]
+        }
+        file.training = trainingState
+        return file
+    }
+
+    /// Reads a model written by `save(to:)` (or any `ModelFile`): rebuilt, built, with its
+    /// weights and attachments and, when the file has them, compiled again with the saved loss,
+    /// metrics and optimizer state, and with the training state restored, so that
+    /// `fit(…, initialEpoch: model.completedEpochs)` continues the run exactly. An optimizer
+    /// whose learning-rate schedule was a closure comes back without it (closures cannot be
+    /// saved): set `schedule` again before training.
     /// - Throws: `fileFormat` naming the path, for every problem `ModelFile.read(from:)` and
-    ///   `make(from:)` detect.
+    ///   `make(from:)` detect and for compile, optimizer or training information that does not
+    ///   fit the model; nothing is returned half-loaded.
     public static func load(from url: URL) throws -> Sequential {
-        try make(from: ModelFile.read(from: url), location: url.path)
+        let file = try ModelFile.read(from: url)
+        let model = try make(from: file, location: url.path)
+        try model.restoreCheckpoint(file, location: url.path)
+        return model
+    }
+
+    /// Applies a file's attachments, compile configuration, optimizer state and training state.
+    func restoreCheckpoint(_ file: ModelFile, location: String) throws {
+        func fail(_ message: String) -> RecurrentError { .fileFormat(location: location, message: message) }
+        attachments = file.attachments
+        if let compile = file.compile {
+            guard let lossName = compile["loss"]?.stringValue, let loss = try? Loss(keras: lossName),
+                  let metrics = compile["metrics"]?.arrayValue?.compactMap(\.stringValue) else {
+                throw fail("expected compile information {\"loss\": name, \"metrics\": [names]}, found \(compile)")
+            }
+            let optimizer: any Optimizer
+            if let state = file.optimizer {
+                do {
+                    optimizer = try makeOptimizer(typeName: state.typeName, config: state.config)
+                    try state.restore(into: optimizer, model: self)
+                } catch let error as RecurrentError {
+                    throw fail("optimizer state: \(error)")
+                }
+            } else {
+                optimizer = Adam()
+            }
+            do { try self.compile(optimizer: optimizer, loss: loss, metrics: metrics) } catch let error as RecurrentError {
+                throw fail("compile information: \(error)")
+            }
+        }
+        if let training = file.training { try restoreTrainingState(training, location: location) }
     }
 
     /// Rebuilds the model of `file`: each layer from its configuration (`LayerRegistry`), built

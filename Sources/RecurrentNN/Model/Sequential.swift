@@ -16,6 +16,9 @@ public final class Sequential {
     // Training state (see Training/Compile.swift and Training/Fit.swift).
     /// What `compile` set: the optimizer, the loss and the metric identifiers; nil before.
     public internal(set) var compiled: CompileConfiguration?
+    /// Named texts saved with the model and restored by `load`, e.g. `"tokenizer"` → the
+    /// tokenizer's JSON, so that a saved model can turn raw text into its inputs again.
+    public var attachments: [String: String] = [:]
     /// Set by a callback to end `fit` after the current batch or epoch (Keras `stop_training`).
     public var stopTraining = false
     /// Number of epochs completed by `fit` (the `initialEpoch` of a resumed run).

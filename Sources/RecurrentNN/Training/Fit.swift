@@ -87,9 +87,11 @@ extension Sequential {
         stopTraining = false
         for c in all { try c.onTrainBegin(model: self) }
         var lastLogs: Logs = [:]
-        var order = Array(0..<n)
         epochLoop: for epoch in initialEpoch..<epochs {
             for c in all { try c.onEpochBegin(model: self, epoch: epoch) }
+            // A fresh permutation of 0..<n each epoch, drawn from the saved generator alone, so
+            // a resumed run draws the same orders.
+            var order = Array(0..<n)
             if shuffle { order.shuffle(using: &trainingGenerator) }
             var lossTotal: Float = 0, lossCount: Float = 0
             var accumulators = metrics.map(MetricAccumulator.init)

@@ -9,6 +9,10 @@
 /// of its parameter. Defaults as Keras: lr 0.001, ρ 0.9, momentum 0, ε 1e-7, not centered.
 /// `1 − ρ` is computed in double and rounded to float32, as Keras's Python arithmetic.
 /// Clipping and weight decay: see `BaseOptimizer`.
+/// With `centered` on an `Embedding` table the denominator `velocity − average_grad² + ε` can
+/// go negative, and the update NaN, when a token occurs several times in a batch: Keras's
+/// TensorFlow backend (and so Recurrent) accumulates Σ g_occ² into `velocity` but (Σ g_occ)
+/// into `average_grad` (see `Parameter.gradientSquares`). `fit` then stops and says so.
 public final class RMSprop: BaseOptimizer {
     /// In [0, 1].
     public let rho: Float
