@@ -48,7 +48,7 @@ struct Demo: ParsableCommand {
             Dense(1, activation: .sigmoid)
         }
         try model.build(inputShape: [length], seed: seed)
-        print("Model: Embedding(\(vocab), 16, maskZero) → LSTM(32) → Dense(1, sigmoid); \(model.parameterCount) parameters")
+        model.printSummary()
         print("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
         try model.compile(optimizer: Adam(learningRate: 0.005), loss: "binary_crossentropy", metrics: ["accuracy"])
         try model.fit(x: xTrain, y: yTrain, batchSize: 32, epochs: epochs, validationSplit: 0.1, verbose: logFormat)
