@@ -35,8 +35,10 @@ let package = Package(
             name: "RecurrentNN",
             dependencies: ["RecurrentTensor", "CKernels", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Run folders: training curves and predictions as SVG, history files, an HTML page.
+        .target(name: "RecurrentReports", dependencies: ["RecurrentNN"]),
         // The public library: re-exports every module.
-        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentReports"]),
         // The `recurrent` command-line tool.
         .executableTarget(
             name: "RecurrentCLI",

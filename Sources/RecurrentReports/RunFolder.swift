@@ -1,0 +1,108 @@
+import Foundation
+import RecurrentNN
+
+/// The folder one experiment run writes (`recurrent run EXPERIMENT --output DIR`):
+///
+///     model.rnn        the trained model (with its tokenizer in the attachments)
+///     history.csv      one row per epoch: epoch (1-based), then the logged values, sorted
+///     history.json     {"epochs": [...], "history": {"loss": [...], ...}, "stop_reason": ...}
+///     loss.svg         training and validation loss per epoch
+///     accuracy.svg     training and validation accuracy per epoch (when logged)
+///     <more>.svg       extra charts, e.g. predictions against targets
+///     results.json     the test metrics and facts about the run
+///     index.html       everything above on one page
+public struct RunFolder: Sendable {
+    public let url: URL
+
+    /// Creates the folder (and its parents) if needed.
+    /// - Throws: `RecurrentError.fileFormat` naming the folder when it cannot be created.
+    public init(_ url: URL) throws {
+        self.url = url
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw RecurrentError.fileFormat(location: url.path, message: "cannot create the run folder: \(error.localizedDescription)")
+        }
+    }
+
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    /// Writes `history.csv` and `history.json`.
+    public func writeHistory(_ history: History) throws {
+        let keys = history.history.keys.sorted()
+        var csv = (["epoch"] + keys).joined(separator: ",") + "\n"
+        for (row, epoch) in history.epochs.enumerated() {
+            csv += ([String(epoch + 1)] + keys.map { k in
+                let v = history.history[k]!
+                return row < v.count ? "\(v[row])" : ""
+            }).joined(separator: ",") + "\n"
+        }
+        try write(csv, to: "history.csv")
+        var hist: [String: JSONValue] = [:]
+        for (k, v) in history.history { hist[k] = .array(v.map { $0.isFinite ? .number($0) : .string("\($0)") }) }
+        let json: JSONValue = ["epochs": .array(history.epochs.map { .number(Double($0 + 1)) }), "history": .object(hist),
+                               "stop_reason": history.stopReason.map { .string($0) } ?? .null]
+        try write(json.description + "\n", to: "history.json")
+    }
+
+    /// Writes `loss.svg` and, when accuracy is logged, `accuracy.svg`; returns the file names.
+    @discardableResult
+    public func writeCurves(_ history: History, title: String) throws -> [String] {
+        var written: [String] = []
+        for metric in ["loss", "accuracy"] {
+            guard let train = history.history[metric] else { continue }
+            var series = [LineChart.Series(name: "training", values: train, color: LineChart.trainColor)]
+            if let val = history.history["val_" + metric] {
+                series.append(LineChart.Series(name: "validation", values: val, color: LineChart.validationColor, dashed: true))
+            }
+            let chart = LineChart(title: "\(title): \(metric)", xLabel: "epoch", yLabel: metric, series: series)
+            try chart.write(to: file("\(metric).svg"))
+            written.append("\(metric).svg")
+        }
+        return written
+    }
+
+    /// Writes a chart as `name`.
+    public func writeChart(_ chart: LineChart, as name: String) throws {
+        try chart.write(to: file(name))
+    }
+
+    /// Writes `results.json`.
+    public func writeResults(_ results: [String: JSONValue]) throws {
+        try write(JSONValue.object(results).description + "\n", to: "results.json")
+    }
+
+    /// Writes `index.html`: the title, the results as a table, the model summary, and the charts.
+    public func writeIndex(title: String, results: [(String, String)], summary: String, charts: [String], notes: [String] = []) throws {
+        let esc = LineChart.escape
+        var html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(esc(title))</title>
+        <style>
+        body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1340px; color: #222; }
+        table { border-collapse: collapse; margin: 1em 0; } td, th { border: 1px solid #ccc; padding: 4px 10px; text-align: left; }
+        pre { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: 13px; }
+        .charts img { margin: 0.5em; border: 1px solid #ddd; }
+        </style></head><body>
+        <h1>\(esc(title))</h1>
+        <table>\n
+        """
+        for (k, v) in results { html += "<tr><th>\(esc(k))</th><td>\(esc(v))</td></tr>\n" }
+        html += "</table>\n"
+        for note in notes { html += "<p>\(esc(note))</p>\n" }
+        html += "<div class=\"charts\">\n"
+        for c in charts { html += "<img src=\"\(esc(c))\" alt=\"\(esc(c))\" width=\"640\" height=\"400\">\n" }
+        html += "</div>\n<h2>Model</h2>\n<pre>\(esc(summary))</pre>\n"
+        html += "<p>Files: <a href=\"history.csv\">history.csv</a>, <a href=\"history.json\">history.json</a>, <a href=\"results.json\">results.json</a>, model.rnn</p>\n"
+        html += "</body></html>\n"
+        try write(html, to: "index.html")
+    }
+
+    func write(_ text: String, to name: String) throws {
+        do {
+            try Data(text.utf8).write(to: file(name), options: .atomic)
+        } catch {
+            throw RecurrentError.fileFormat(location: file(name).path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+}

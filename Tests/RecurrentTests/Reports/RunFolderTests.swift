@@ -1,0 +1,51 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import Recurrent
+
+@Suite("Run folders and charts")
+struct RunFolderTests {
+    @Test("A run folder holds parseable history files, SVG charts and an HTML page that links them")
+    func runFolder() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-run-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (x, y) = FitBehaviourTests.data()
+        let m = try FitBehaviourTests.model(dropout: false)
+        let h = try m.fit(x: x, y: y, batchSize: 16, epochs: 3, validationSplit: 0.25, verbose: .silent)
+        let run = try RunFolder(dir)
+        try run.writeHistory(h)
+        let charts = try run.writeCurves(h, title: "test")
+        #expect(charts == ["loss.svg", "accuracy.svg"])
+        try run.writeIndex(title: "test run", results: [("test accuracy", "50%")], summary: m.summary(), charts: charts)
+
+        let csv = try String(contentsOf: run.file("history.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(csv.first == "epoch,accuracy,loss,val_accuracy,val_loss")
+        #expect(csv.count == 4)
+        #expect(Double(csv[1].split(separator: ",")[2]) == h.history["loss"]![0])
+        let json = try JSONValue.parse(Data(contentsOf: run.file("history.json")), location: "history.json")
+        #expect(json["history"]?["val_loss"]?.arrayValue?.compactMap(\.doubleValue) == h.history["val_loss"])
+        for chart in charts {
+            let svg = try String(contentsOf: run.file(chart), encoding: .utf8)
+            #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+            #expect(svg.contains("<polyline"))
+            // Well-formed XML.
+            let parser = XMLParser(data: Data(svg.utf8))
+            #expect(parser.parse(), "\(chart): \(parser.parserError.map { "\($0)" } ?? "")")
+        }
+        let html = try String(contentsOf: run.file("index.html"), encoding: .utf8)
+        for chart in charts { #expect(html.contains("src=\"\(chart)\"")) }
+        #expect(html.contains("lstm (LSTM)"))
+    }
+
+    @Test("Ticks are 1, 2 or 5 times a power of ten and cover the data")
+    func ticks() {
+        let small = LineChart.ticks(0.31, 0.69)
+        #expect(small.count == 5 && small.first! <= 0.31 && small.last! >= 0.69)
+        #expect(zip(small, small.dropFirst()).allSatisfy { abs(($1 - $0) - 0.1) < 1e-12 })
+        let t = LineChart.ticks(1, 20)
+        #expect(t.first! <= 1 && t.last! >= 20)
+        #expect(t == [0, 5, 10, 15, 20])
+    }
+}
