@@ -37,16 +37,18 @@ let package = Package(
         ),
         // Run folders: training curves and predictions as SVG, history files, an HTML page.
         .target(name: "RecurrentReports", dependencies: ["RecurrentNN"]),
+        // The lecture's experiments, built on the public API only (`recurrent run NAME`).
+        .target(name: "RecurrentExperiments", dependencies: ["Recurrent"]),
         // The public library: re-exports every module.
         .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentReports"]),
         // The `recurrent` command-line tool.
         .executableTarget(
             name: "RecurrentCLI",
-            dependencies: ["Recurrent", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Recurrent", "RecurrentExperiments", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "RecurrentTests",
-            dependencies: ["Recurrent"],
+            dependencies: ["Recurrent", "RecurrentExperiments"],
             exclude: ["Fixtures"]
         ),
     ],

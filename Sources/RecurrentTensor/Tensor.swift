@@ -159,3 +159,30 @@ public func kerasShapeString(_ shapeWithoutBatch: [Int]) -> String {
     let parts = ["None"] + shapeWithoutBatch.map(String.init)
     return "(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
 }
+
+extension Tensor {
+    /// Rows `range` along the first axis, e.g. a slice of samples: `(range.count, …)`.
+    /// - Precondition: `range` lies within the first axis.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "rows \(range) of shape \(shape)")
+        let width = shape.dropFirst().reduce(1, *)
+        return Tensor(uncheckedShape: [range.count] + shape.dropFirst(),
+                      data: Array(data[(range.lowerBound * width)..<(range.upperBound * width)]))
+    }
+
+    /// The rows `indices` along the first axis, in that order: `(indices.count, …)`.
+    /// - Precondition: every index lies within the first axis.
+    public func rows(_ indices: some Collection<Int>) -> Tensor {
+        let width = shape.dropFirst().reduce(1, *)
+        var out = [Float](repeating: 0, count: indices.count * width)
+        data.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for (r, i) in indices.enumerated() {
+                    precondition(i >= 0 && i < shape[0], "row \(i) of shape \(shape)")
+                    (dst.baseAddress! + r * width).update(from: src.baseAddress! + i * width, count: width)
+                }
+            }
+        }
+        return Tensor(uncheckedShape: [indices.count] + shape.dropFirst(), data: out)
+    }
+}

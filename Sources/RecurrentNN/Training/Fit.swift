@@ -208,24 +208,7 @@ extension Sequential {
         }
     }
 
-    /// Rows `range` of a tensor along its first axis.
-    static func rows(_ t: Tensor, _ range: Range<Int>) -> Tensor {
-        let width = t.shape.dropFirst().reduce(1, *)
-        return Tensor(uncheckedShape: [range.count] + t.shape.dropFirst(),
-                      data: Array(t.data[(range.lowerBound * width)..<(range.upperBound * width)]))
-    }
+    static func rows(_ t: Tensor, _ range: Range<Int>) -> Tensor { t.rows(range) }
 
-    /// The rows `indices` of a tensor, in that order.
-    static func gather(_ t: Tensor, _ indices: ArraySlice<Int>) -> Tensor {
-        let width = t.shape.dropFirst().reduce(1, *)
-        var data = [Float](repeating: 0, count: indices.count * width)
-        t.data.withUnsafeBufferPointer { src in
-            data.withUnsafeMutableBufferPointer { dst in
-                for (r, i) in indices.enumerated() {
-                    (dst.baseAddress! + r * width).update(from: src.baseAddress! + i * width, count: width)
-                }
-            }
-        }
-        return Tensor(uncheckedShape: [indices.count] + t.shape.dropFirst(), data: data)
-    }
+    static func gather(_ t: Tensor, _ indices: ArraySlice<Int>) -> Tensor { t.rows(indices) }
 }

@@ -1,0 +1,73 @@
+import Foundation
+import Recurrent
+
+/// Settings of one run of an experiment; nil means the lecture's default for that experiment.
+public struct ExperimentOptions: Sendable {
+    public var units: Int?
+    public var epochs: Int?
+    public var batchSize: Int?
+    /// Sequence length after padding (text experiments).
+    public var maxlen: Int?
+    /// Vocabulary size (the `numWords` of the tokenizer or dataset).
+    public var vocabularySize: Int?
+    /// A Keras optimizer name (`"adam"`, `"rmsprop"`, …).
+    public var optimizer: String?
+    public var learningRate: Float?
+    public var seed: UInt64 = 1
+    /// Where the datasets are (`RECURRENT_DATA` or the cache folder when nil).
+    public var dataDirectory: URL?
+    /// The run folder.
+    public var output: URL
+    /// Use at most this many training and test samples (small runs for tests), nil for all.
+    public var limit: Int?
+    public var verbose: Verbosity = .auto
+    /// Where messages go (standard output by default).
+    public var log: @Sendable (String) -> Void = { print($0) }
+
+    public init(output: URL) { self.output = output }
+}
+
+/// What a run reports: the test metrics, and facts worth a line in RESULTS.md.
+public struct ExperimentResult: Sendable {
+    public var experiment: String
+    /// Test-set metrics, e.g. `["loss": 0.05, "accuracy": 0.982]`.
+    public var test: [String: Double]
+    public var epochsRun: Int
+    public var secondsPerEpoch: Double
+    public var runFolder: URL
+    /// Extra facts (`"parameters": "131"`, generated text, …), in order.
+    public var notes: [(String, String)] = []
+}
+
+/// One experiment of the lecture, run from the library's public API only.
+public protocol Experiment: Sendable {
+    /// The command-line name, e.g. `timeseries`.
+    var name: String { get }
+    /// One line for `recurrent run --help`.
+    var summary: String { get }
+    func run(_ options: ExperimentOptions) throws -> ExperimentResult
+}
+
+/// The experiments by name.
+public enum Experiments {
+    public static let all: [any Experiment] = [TimeSeriesExperiment()]
+
+    /// - Throws: `invalidConfiguration` listing the valid names for an unknown one.
+    public static func named(_ name: String) throws -> any Experiment {
+        guard let e = all.first(where: { $0.name == name }) else {
+            throw RecurrentError.invalidConfiguration(
+                where: "recurrent run", message: "unknown experiment '\(name)'; the experiments are: \(all.map(\.name).joined(separator: ", "))")
+        }
+        return e
+    }
+}
+
+/// Wall-clock seconds of `body`.
+func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
+    let start = Date()
+    let r = try body()
+    return (r, Date().timeIntervalSince(start))
+}
+
+/// `value` formatted as a percentage with two decimals.
+func percent(_ value: Double) -> String { String(format: "%.2f%%", 100 * value) }

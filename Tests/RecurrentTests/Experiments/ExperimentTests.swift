@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+@testable import Recurrent
+import RecurrentExperiments
+
+/// Each experiment on a small slice of its data: it learns (the loss falls), its run folder's
+/// files exist and parse, and the saved model reloads and predicts the same values.
+@Suite("Experiments on small slices")
+struct ExperimentTests {
+    static func options(_ name: String, limit: Int, epochs: Int) -> ExperimentOptions {
+        var o = ExperimentOptions(output: FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-\(name)-\(UUID().uuidString)"))
+        o.limit = limit
+        o.epochs = epochs
+        o.verbose = .silent
+        o.log = { _ in }
+        o.dataDirectory = ExperimentTestData.directory
+        return o
+    }
+
+    /// Checks the files every run folder has, and returns the history.
+    static func checkRunFolder(_ url: URL, charts: [String]) throws -> [String: [Double]] {
+        let fm = FileManager.default
+        for f in ["model.rnn", "history.csv", "history.json", "results.json", "index.html"] + charts {
+            #expect(fm.fileExists(atPath: url.appendingPathComponent(f).path), "\(f) missing in \(url.path)")
+        }
+        _ = try JSONValue.parse(Data(contentsOf: url.appendingPathComponent("results.json")), location: "results.json")
+        let h = try JSONValue.parse(Data(contentsOf: url.appendingPathComponent("history.json")), location: "history.json")
+        var history: [String: [Double]] = [:]
+        for (k, v) in h["history"]?.objectValue ?? [:] { history[k] = v.arrayValue?.compactMap(\.doubleValue) }
+        let html = try String(contentsOf: url.appendingPathComponent("index.html"), encoding: .utf8)
+        for c in charts { #expect(html.contains("src=\"\(c)\"")) }
+        return history
+    }
+
+    @Test("timeseries: SimpleRNN(10) → Dense(1) has 131 parameters, learns, and its model reloads")
+    func timeseries() throws {
+        let o = Self.options("timeseries", limit: 300, epochs: 8)
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        let result = try TimeSeriesExperiment().run(o)
+        let history = try Self.checkRunFolder(o.output, charts: ["loss.svg", "predictions.svg"])
+        let loss = try #require(history["loss"])
+        #expect(loss.last! < loss.first!)
+        // Better than predicting the mean of a sine (variance 0.5 plus noise).
+        #expect(result.test["loss"]! < 0.4)
+        let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
+        #expect(model.parameterCount == 131)
+        let (x, y, _) = TimeSeriesExperiment.data(seed: o.seed)
+        let test = x.rows(240..<300)
+        let reloaded = try model.compiledEvaluate(test, y.rows(240..<300))
+        #expect(abs(reloaded - result.test["loss"]!) < 1e-6)
+    }
+
+    @Test("An unknown experiment lists the valid ones")
+    func unknown() {
+        #expect { try Experiments.named("nope") } throws: { error in
+            "\(error)".contains("timeseries")
+        }
+    }
+}
+
+extension Sequential {
+    /// The compiled loss on (x, y).
+    func compiledEvaluate(_ x: Tensor, _ y: Tensor) throws -> Double { try evaluate(x: x, y: y)["loss"]! }
+}
+
+/// The shared datasets folder for tests: `RECURRENT_DATA`, else `../shared/data` beside the package.
+enum ExperimentTestData {
+    static var directory: URL {
+        if let env = ProcessInfo.processInfo.environment["RECURRENT_DATA"], !env.isEmpty { return URL(fileURLWithPath: env) }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/data")
+    }
+}
