@@ -82,8 +82,11 @@ public struct LineChart: Sendable {
                 for p in pts { out += "<circle cx=\"\(Self.n(px(p.x)))\" cy=\"\(Self.n(py(p.y)))\" r=\"3\" fill=\"\(s.color)\"/>\n" }
             }
         }
+        if !series.isEmpty {
+            out += "<rect x=\"\(Self.n(left + plotW - 156))\" y=\"\(Self.n(top + 4))\" width=\"150\" height=\"\(Self.n(Double(series.count) * 18 + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
+        }
         for (i, s) in series.enumerated() {
-            let y = top + 14 + Double(i) * 18, x = left + plotW - 150
+            let y = top + 18 + Double(i) * 18, x = left + plotW - 150
             let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
             out += "<line x1=\"\(Self.n(x))\" y1=\"\(Self.n(y - 4))\" x2=\"\(Self.n(x + 24))\" y2=\"\(Self.n(y - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash)/>\n"
             out += "<text x=\"\(Self.n(x + 30))\" y=\"\(Self.n(y))\">\(Self.escape(s.name))</text>\n"
