@@ -33,8 +33,21 @@ let package = Package(
             name: "RecurrentNN",
             dependencies: ["RecurrentTensor", "CKernels"]
         ),
+        // SentencePiece from the system (Debian's libsentencepiece-dev, Homebrew's sentencepiece),
+        // found through pkg-config; installed by scripts/install-deps.sh.
+        .systemLibrary(
+            name: "CSentencePieceLibrary",
+            path: "Sources/CSentencePieceLibrary",
+            pkgConfig: "sentencepiece",
+            providers: [.apt(["libsentencepiece-dev"]), .brew(["sentencepiece"])]
+        ),
+        // A plain C interface over SentencePiece's C++ API (a small C++ shim).
+        .target(name: "CSentencePiece", dependencies: ["CSentencePieceLibrary"]),
+        // Text preprocessing: Keras's legacy Tokenizer, pad_sequences, to_categorical, Korean
+        // cleaning and SentencePiece subwords.
+        .target(name: "RecurrentText", dependencies: ["RecurrentTensor", "CSentencePiece"]),
         // The public library: re-exports every module.
-        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentText"]),
         // The `recurrent` command-line tool.
         .executableTarget(
             name: "RecurrentCLI",
