@@ -35,12 +35,25 @@ let package = Package(
             name: "RecurrentNN",
             dependencies: ["RecurrentTensor", "CKernels", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // SentencePiece from the system (Debian's libsentencepiece-dev, Homebrew's sentencepiece),
+        // found through pkg-config; installed by scripts/install-deps.sh.
+        .systemLibrary(
+            name: "CSentencePieceLibrary",
+            path: "Sources/CSentencePieceLibrary",
+            pkgConfig: "sentencepiece",
+            providers: [.apt(["libsentencepiece-dev"]), .brew(["sentencepiece"])]
+        ),
+        // A plain C interface over SentencePiece's C++ API (a small C++ shim).
+        .target(name: "CSentencePiece", dependencies: ["CSentencePieceLibrary"]),
+        // Text preprocessing: Keras's legacy Tokenizer, pad_sequences, to_categorical, Korean
+        // cleaning and SentencePiece subwords.
+        .target(name: "RecurrentText", dependencies: ["RecurrentTensor", "CSentencePiece"]),
         // Run folders: training curves and predictions as SVG, history files, an HTML page.
         .target(name: "RecurrentReports", dependencies: ["RecurrentNN"]),
         // The lecture's experiments, built on the public API only (`recurrent run NAME`).
         .target(name: "RecurrentExperiments", dependencies: ["Recurrent"]),
         // The public library: re-exports every module.
-        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentReports"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentText", "RecurrentReports"]),
         // The `recurrent` command-line tool.
         .executableTarget(
             name: "RecurrentCLI",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Recurrent needs to build, when it is missing:
-#   Linux (Debian/Ubuntu): OpenBLAS (libopenblas-dev) and pkg-config, through apt-get.
-#   macOS: nothing beyond Xcode's Swift; BLAS comes from Accelerate.
+#   Linux (Debian/Ubuntu): OpenBLAS (libopenblas-dev), SentencePiece (libsentencepiece-dev, for the
+#   subword tokenizer of RecurrentText) and pkg-config, through apt-get.
+#   macOS: BLAS comes from Accelerate; SentencePiece (and pkg-config) through Homebrew.
 # Swift itself (6.0 or newer) must already be installed: https://www.swift.org/install
 set -euo pipefail
 
@@ -18,9 +19,10 @@ Linux)
     missing=()
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     if ! pkg-config --exists openblas 2>/dev/null; then missing+=(libopenblas-dev); fi
+    if ! pkg-config --exists sentencepiece 2>/dev/null; then missing+=(libsentencepiece-dev); fi
     if [ ${#missing[@]} -gt 0 ]; then
         if ! command -v apt-get >/dev/null 2>&1; then
-            echo "error: need ${missing[*]} (OpenBLAS with its pkg-config file); install them with your package manager" >&2
+            echo "error: need ${missing[*]} (OpenBLAS and SentencePiece with their pkg-config files); install them with your package manager" >&2
             exit 1
         fi
         SUDO=""
@@ -32,6 +34,17 @@ Linux)
     ;;
 Darwin)
     need_swift
+    missing=()
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    if ! pkg-config --exists sentencepiece 2>/dev/null; then missing+=(sentencepiece); fi
+    if [ ${#missing[@]} -gt 0 ]; then
+        if ! command -v brew >/dev/null 2>&1; then
+            echo "error: need ${missing[*]} (SentencePiece with its pkg-config file); install Homebrew from https://brew.sh or install them yourself" >&2
+            exit 1
+        fi
+        echo "Installing ${missing[*]} with Homebrew"
+        brew install "${missing[@]}"
+    fi
     ;;
 *)
     echo "error: unsupported system $(uname -s); Recurrent builds on Linux and macOS" >&2

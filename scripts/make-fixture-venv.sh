@@ -6,6 +6,6 @@ set -euo pipefail
 VENV="${RECURRENT_FIXTURE_VENV:-$HOME/.cache/recurrent/fixture-venv}"
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q "tensorflow-cpu==2.21.*" "keras==3.15.*"
+    "$VENV/bin/pip" install -q "tensorflow-cpu==2.21.*" "keras==3.15.*" pandas
 fi
 echo "$VENV"

@@ -2,3 +2,4 @@
 @_exported import RecurrentNN
 @_exported import RecurrentTensor
 @_exported import RecurrentReports
+@_exported import RecurrentText

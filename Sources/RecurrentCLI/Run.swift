@@ -42,7 +42,7 @@ struct Run: ParsableCommand {
         o.dataDirectory = dataDir.map { URL(fileURLWithPath: $0) }
         print("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
         let result = try e.run(o)
-        for (k, v) in result.test.sorted(by: { $0.key < $1.key }) { print("test \(k): \(String(format: "%.4f", v))") }
+        for (k, v) in result.metrics.sorted(by: { $0.key < $1.key }) { print("\(k): \(String(format: "%.4f", v))") }
         print("run folder: \(result.runFolder.path) (open index.html)")
     }
 }

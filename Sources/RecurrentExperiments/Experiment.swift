@@ -30,8 +30,9 @@ public struct ExperimentOptions: Sendable {
 /// What a run reports: the test metrics, and facts worth a line in RESULTS.md.
 public struct ExperimentResult: Sendable {
     public var experiment: String
-    /// Test-set metrics, e.g. `["loss": 0.05, "accuracy": 0.982]`.
-    public var test: [String: Double]
+    /// The numbers that matter, named by what they measure, e.g.
+    /// `["test_loss": 0.05, "test_accuracy": 0.982]`.
+    public var metrics: [String: Double]
     public var epochsRun: Int
     public var secondsPerEpoch: Double
     public var runFolder: URL
@@ -50,7 +51,7 @@ public protocol Experiment: Sendable {
 
 /// The experiments by name.
 public enum Experiments {
-    public static let all: [any Experiment] = [TimeSeriesExperiment()]
+    public static let all: [any Experiment] = [TimeSeriesExperiment(), TextGenerationRNNExperiment()]
 
     /// - Throws: `invalidConfiguration` listing the valid names for an unknown one.
     public static func named(_ name: String) throws -> any Experiment {

@@ -80,7 +80,7 @@ public struct TimeSeriesExperiment: Experiment {
         let rows = [("test MSE (\(units) units)", String(format: "%.5f", testMSE)), ("parameters", "\(model.parameterCount)")]
             + comparisons.sorted { $0.0 < $1.0 }.map { ("test MSE, SimpleRNN(\($0.0))", String(format: "%.5f", $0.1)) }
         try run.writeIndex(title: "timeseries: SimpleRNN(\(units)) → Dense(1)", results: rows, summary: model.summary(), charts: charts)
-        return ExperimentResult(experiment: name, test: ["loss": testMSE], epochsRun: history.epochs.count,
+        return ExperimentResult(experiment: name, metrics: ["test_loss": testMSE], epochsRun: history.epochs.count,
                                 secondsPerEpoch: seconds / Double(max(history.epochs.count, 1)), runFolder: o.output,
                                 notes: rows)
     }

@@ -41,13 +41,29 @@ struct ExperimentTests {
         let loss = try #require(history["loss"])
         #expect(loss.last! < loss.first!)
         // Better than predicting the mean of a sine (variance 0.5 plus noise).
-        #expect(result.test["loss"]! < 0.4)
+        #expect(result.metrics["test_loss"]! < 0.4)
         let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
         #expect(model.parameterCount == 131)
         let (x, y, _) = TimeSeriesExperiment.data(seed: o.seed)
         let test = x.rows(240..<300)
         let reloaded = try model.compiledEvaluate(test, y.rows(240..<300))
-        #expect(abs(reloaded - result.test["loss"]!) < 1e-6)
+        #expect(abs(reloaded - result.metrics["test_loss"]!) < 1e-6)
+    }
+
+    @Test("textgen-rnn: the lecture's three sentences come back from their first word")
+    func textgenRNN() throws {
+        let o = Self.options("textgen-rnn", limit: 100, epochs: 200)
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        let result = try TextGenerationRNNExperiment().run(o)
+        let history = try Self.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"])
+        #expect(history["loss"]!.last! < history["loss"]!.first!)
+        #expect(result.metrics["sentences_reproduced"] == 1, "\(result.notes)")
+        // The saved model and tokenizer generate the same text again.
+        let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
+        let tokenizer = try Tokenizer(json: try #require(model.attachments["tokenizer"]))
+        var rng = RandomGenerator(seed: 1)
+        let text = try TextGenerator.generate(model: model, tokenizer: tokenizer, inputLength: 5, seed: "경마장에", words: 4, rng: &rng)
+        #expect(text == "경마장에 있는 말이 뛰고 있다")
     }
 
     @Test("An unknown experiment lists the valid ones")
