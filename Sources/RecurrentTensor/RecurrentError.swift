@@ -1,6 +1,8 @@
+import Foundation
+
 /// Every error Recurrent throws. Each case says where it happened (a layer name, a file and line,
 /// or a function), what was expected and what was found, so the caller can act on it.
-public enum RecurrentError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum RecurrentError: Error, Equatable, Sendable, CustomStringConvertible, LocalizedError {
     /// A tensor's shape does not fit: `where` names the layer or function.
     case shapeMismatch(where: String, expected: String, found: String)
     /// A value is outside its allowed range (a token id beyond the vocabulary, a rate ≥ 1, …).
@@ -24,4 +26,7 @@ public enum RecurrentError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .fileFormat(l, m): return "\(l): \(m)"
         }
     }
+
+    /// The same text as `description`, so `localizedDescription` shows it too.
+    public var errorDescription: String? { description }
 }

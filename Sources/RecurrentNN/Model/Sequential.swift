@@ -126,7 +126,8 @@ public final class Sequential {
         guard batchSize > 0 else {
             throw RecurrentError.invalidValue(where: "predict", expected: "a batch size > 0", found: "\(batchSize)")
         }
-        guard let inputShape else { throw RecurrentError.notBuilt(layer: "sequential") }
+        if self.inputShape == nil, x.rank >= 2 { try build(inputShape: Array(x.shape.dropFirst())) }  // as Keras, on the first input
+        guard let inputShape else { throw RecurrentError.notBuilt(layer: name) }
         guard let n = x.shape.first, n > 0, Array(x.shape.dropFirst()) == inputShape else {
             throw RecurrentError.shapeMismatch(
                 where: "predict", expected: "a non-empty batch of samples of shape \(inputShape)",

@@ -6,6 +6,9 @@ public struct CompileConfiguration {
     public var loss: Loss
     /// Keras identifiers as given, e.g. `["accuracy"]`; they name the logged values.
     public var metrics: [String]
+    /// The model's output is logits (a linear last layer): the loss applies the sigmoid or
+    /// softmax itself (Keras `BinaryCrossentropy(from_logits=True)` and the like).
+    public var fromLogits = false
 }
 
 extension Sequential {
@@ -18,7 +21,12 @@ extension Sequential {
     ///     from the shapes), `"binary_accuracy"`, `"categorical_accuracy"`,
     ///     `"sparse_categorical_accuracy"`, `"precision"`, `"recall"`.
     /// - Throws: `invalidConfiguration` for an unknown metric identifier.
-    public func compile(optimizer: any Optimizer, loss: Loss, metrics: [String] = []) throws {
+    ///   - fromLogits: the last layer is linear and its outputs are logits; cross-entropies
+    ///     apply the sigmoid or softmax themselves (Keras `from_logits=True`). Metrics then see
+    ///     the raw outputs, as in Keras.
+    /// - Throws: `invalidConfiguration` for a bad optimizer hyper-parameter or an unknown metric.
+    public func compile(optimizer: any Optimizer, loss: Loss, metrics: [String] = [], fromLogits: Bool = false) throws {
+        try optimizer.validate()
         for m in metrics {
             let lower = m.lowercased()
             guard lower == "accuracy" || lower == "acc" || Metric.identifiers.contains(where: { $0.0 == m }) else {
@@ -27,18 +35,23 @@ extension Sequential {
                 continue
             }
         }
-        compiled = CompileConfiguration(optimizer: optimizer, loss: loss, metrics: metrics)
+        compiled = CompileConfiguration(optimizer: optimizer, loss: loss, metrics: metrics, fromLogits: fromLogits)
     }
 
     /// `compile` with Keras strings: `compile(optimizer: "rmsprop", loss: "binary_crossentropy",
     /// metrics: ["accuracy"])`; the optimizer gets Keras's defaults.
     /// - Throws: `invalidConfiguration` naming an unknown optimizer, loss or metric.
-    public func compile(optimizer: String, loss: String, metrics: [String] = []) throws {
-        try compile(optimizer: makeOptimizer(optimizer), loss: Loss(keras: loss), metrics: metrics)
+    public func compile(optimizer: String, loss: String, metrics: [String] = [], fromLogits: Bool = false) throws {
+        try compile(optimizer: makeOptimizer(optimizer), loss: Loss(keras: loss), metrics: metrics, fromLogits: fromLogits)
+    }
+
+    /// `compile` with a Keras optimizer string and a typed loss.
+    public func compile(optimizer: String, loss: Loss, metrics: [String] = [], fromLogits: Bool = false) throws {
+        try compile(optimizer: makeOptimizer(optimizer), loss: loss, metrics: metrics, fromLogits: fromLogits)
     }
 
     /// `compile` with a typed optimizer and a Keras loss string.
-    public func compile(optimizer: any Optimizer, loss: String, metrics: [String] = []) throws {
-        try compile(optimizer: optimizer, loss: Loss(keras: loss), metrics: metrics)
+    public func compile(optimizer: any Optimizer, loss: String, metrics: [String] = [], fromLogits: Bool = false) throws {
+        try compile(optimizer: optimizer, loss: Loss(keras: loss), metrics: metrics, fromLogits: fromLogits)
     }
 }

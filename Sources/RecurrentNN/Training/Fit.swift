@@ -34,13 +34,13 @@ extension Sequential {
         guard let compiled else {
             throw RecurrentError.invalidConfiguration(where: "fit", message: "the model must be compiled first (compile(optimizer:loss:metrics:))")
         }
-        guard let inputShape else { throw RecurrentError.notBuilt(layer: "sequential") }
+        let inputShape = try inputShapeBuildingIfNeeded(x)
         try Self.checkPair(x, y, inputShape: inputShape, where: "fit")
         guard batchSize > 0 else {
             throw RecurrentError.invalidValue(where: "fit", expected: "a batch size > 0", found: "\(batchSize)")
         }
         guard epochs > 0, initialEpoch >= 0 else {
-            throw RecurrentError.invalidValue(where: "fit", expected: "epochs > 0 and initialEpoch ≥ 0",
+            throw RecurrentError.invalidValue(where: "fit", expected: "epochs > 0 and initialEpoch ≥ 0 (epochs is the index of the last epoch, as in Keras; initialEpoch ≥ epochs runs nothing)",
                                               found: "epochs \(epochs), initialEpoch \(initialEpoch)")
         }
         guard validationSplit >= 0, validationSplit < 1 else {
@@ -71,14 +71,20 @@ extension Sequential {
 
         let n = train.x.shape[0]
         let steps = (n + batchSize - 1) / batchSize
+        try checkTokenIDs(train.x, where: "fit x")
+        if let validation { try checkTokenIDs(validation.x, where: "fit validation x") }
         let history = History()
-        var all: [any Callback] = []
-        if verbose.resolved != .silent {
-            let progress = ProgressLogger(verbose)
-            all.append(progress)
-        }
-        all += callbacks
+        // Keras's order: the user's callbacks, the History, then the progress display, which
+        // thus shows what the callbacks logged. A ProgressLogger among the callbacks replaces
+        // the default one.
+        var all: [any Callback] = callbacks.filter { !($0 is ProgressLogger) }
         all.append(history)
+        if let given = callbacks.first(where: { $0 is ProgressLogger }) {
+            all.append(given)
+        } else if verbose.resolved != .silent {
+            all.append(ProgressLogger(verbose))
+        }
+        let progressLogger = all.last as? ProgressLogger
         for case let progress as ProgressLogger in all {
             progress.epochs = epochs
             progress.steps = steps
@@ -87,7 +93,7 @@ extension Sequential {
         stopTraining = false
         for c in all { try c.onTrainBegin(model: self) }
         var lastLogs: Logs = [:]
-        epochLoop: for epoch in initialEpoch..<epochs {
+        epochLoop: for epoch in stride(from: initialEpoch, to: epochs, by: 1) {
             for c in all { try c.onEpochBegin(model: self, epoch: epoch) }
             // A fresh permutation of 0..<n each epoch, drawn from the saved generator alone, so
             // a resumed run draws the same orders.
@@ -108,11 +114,11 @@ extension Sequential {
                 } catch let RecurrentError.nonFinite(place, _, found) {
                     let reason = "Epoch \(epoch + 1), step \(step + 1)/\(steps): training diverged (\(found) inside \(place)); training stopped (no checkpoint is written for this epoch)"
                     history.stopReason = reason
-                    if verbose.resolved != .silent { standardErrorWriter(reason + "\n") }
+                    progressLogger?.stopped(reason: reason)
                     lastLogs = logs
                     break epochLoop
                 }
-                let (input, fromLogits) = lossInput(output, loss: compiled.loss)
+                let (input, fromLogits, denseLogits) = lossInputs(output, loss: compiled.loss)
                 let (value, grad) = try compiled.loss.evaluate(input, target: by, fromLogits: fromLogits)
                 // Keras's loss tracker: Mean with sample_weight = batch size (float32 variables).
                 lossTotal += value * Float(indices.count)
@@ -122,12 +128,12 @@ extension Sequential {
                 if !value.isFinite {
                     let reason = "Epoch \(epoch + 1), step \(step + 1)/\(steps): the loss is \(value); training stopped (no checkpoint is written for this epoch)"
                     history.stopReason = reason
-                    if verbose.resolved != .silent { standardErrorWriter(reason + "\n") }
+                    progressLogger?.stopped(reason: reason)
                     for c in all { try c.onTrainBatchEnd(model: self, batch: step, logs: logs) }
                     lastLogs = logs
                     break epochLoop
                 }
-                try backward(grad, fromLogits: fromLogits)
+                try backward(grad, fromLogits: denseLogits)
                 try compiled.optimizer.step(parameters)
                 for c in all { try c.onTrainBatchEnd(model: self, batch: step, logs: logs) }
                 if stopTraining { break }
@@ -154,8 +160,9 @@ extension Sequential {
         guard let compiled else {
             throw RecurrentError.invalidConfiguration(where: "evaluate", message: "the model must be compiled first (compile(optimizer:loss:metrics:))")
         }
-        guard let inputShape else { throw RecurrentError.notBuilt(layer: "sequential") }
+        let inputShape = try inputShapeBuildingIfNeeded(x)
         try Self.checkPair(x, y, inputShape: inputShape, where: "evaluate")
+        try checkTokenIDs(x, where: "evaluate x")
         guard batchSize > 0 else {
             throw RecurrentError.invalidValue(where: "evaluate", expected: "a batch size > 0", found: "\(batchSize)")
         }
@@ -176,7 +183,7 @@ extension Sequential {
             let range = start..<min(n, start + batchSize)
             let bx = Self.rows(x, range), by = Self.rows(y, range)
             let output = try withoutBackward { try forward(bx, training: false) }
-            let (input, fromLogits) = lossInput(output, loss: loss)
+            let (input, fromLogits, _) = lossInputs(output, loss: loss)
             let value = try loss.evaluate(input, target: by, fromLogits: fromLogits).loss
             lossTotal += value * Float(range.count)
             lossCount += Float(range.count)
@@ -184,6 +191,35 @@ extension Sequential {
             start = range.upperBound
         }
         return Self.logs(loss: lossTotal / lossCount, accumulators)
+    }
+
+    /// The built input shape; an unbuilt model is built for the sample shape of `x` (with
+    /// seed 0), as Keras builds a model on its first input.
+    func inputShapeBuildingIfNeeded(_ x: Tensor) throws -> [Int] {
+        if let inputShape { return inputShape }
+        guard x.rank >= 2 else {
+            throw RecurrentError.shapeMismatch(where: name, expected: "a batch of samples (samples, …) to build the model from", found: "shape \(x.shape)")
+        }
+        try build(inputShape: Array(x.shape.dropFirst()))
+        return Array(x.shape.dropFirst())
+    }
+
+    /// When the first layer is an `Embedding`, checks every token id of the dataset before
+    /// training, naming the sample (not the position in a batch).
+    func checkTokenIDs(_ x: Tensor, where place: String) throws {
+        guard let embedding = layers.first as? Embedding else { return }
+        let perSample = max(x.count / max(x.shape[0], 1), 1)
+        let limit = Float(embedding.inputDim)
+        try x.withUnsafeBufferPointer { p in
+            for i in 0..<p.count {
+                let v = p[i]
+                guard v >= 0, v < limit, v == v.rounded() else {
+                    throw RecurrentError.invalidValue(
+                        where: place, expected: "token ids that are integers in [0, \(embedding.inputDim)) for layer \(embedding.name)",
+                        found: "\(v) in sample \(i / perSample) at position \(i % perSample)")
+                }
+            }
+        }
     }
 
     static func logs(loss: Float, _ accumulators: [MetricAccumulator]) -> Logs {

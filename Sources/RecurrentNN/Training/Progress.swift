@@ -103,6 +103,17 @@ public final class ProgressLogger: Callback {
         }
     }
 
+    /// Reports that training stopped early (a NaN loss): on its own line after the bar, as a
+    /// JSON object `{"event": "stopped", "reason": …}` in jsonl mode.
+    public func stopped(reason: String) {
+        switch verbosity {
+        case .silent: break
+        case .jsonLines: output(JSONValue.object(["event": "stopped", "reason": .string(reason)]).description + "\n")
+        case .progressBar: output("\n" + reason + "\n")
+        default: output(reason + "\n")
+        }
+    }
+
     private func stepDuration(_ current: Int, _ now: Double) -> Double {
         guard current > 0 else { return 0 }
         let d: Double

@@ -10,9 +10,9 @@ extension Sequential {
     @discardableResult
     public func trainOnBatch(_ x: Tensor, _ y: Tensor, loss: Loss, optimizer: any Optimizer) throws -> Float {
         let output = try forward(x, training: true)
-        let (logits, fromLogits) = lossInput(output, loss: loss)
+        let (logits, fromLogits, denseLogits) = lossInputs(output, loss: loss)
         let (value, grad) = try loss.evaluate(logits, target: y, fromLogits: fromLogits)
-        try backward(grad, fromLogits: fromLogits)
+        try backward(grad, fromLogits: denseLogits)
         try optimizer.step(parameters)
         return value
     }
@@ -24,7 +24,21 @@ extension Sequential {
         return (try loss.evaluate(logits, target: y, fromLogits: fromLogits).loss, output)
     }
 
+    /// What the loss is computed from: the logits of a final sigmoid/softmax `Dense` (then
+    /// `denseLogits`: the gradient is with respect to that layer's pre-activation), or the output
+    /// itself, as logits when compiled with `fromLogits`.
     func lossInput(_ output: Tensor, loss: Loss) -> (Tensor, Bool) {
+        let (t, fromLogits, _) = lossInputs(output, loss: loss)
+        return (t, fromLogits)
+    }
+
+    func lossInputs(_ output: Tensor, loss: Loss) -> (input: Tensor, fromLogits: Bool, denseLogits: Bool) {
+        if compiled?.fromLogits == true { return (output, true, false) }
+        let (t, f) = denseLossInput(output, loss: loss)
+        return (t, f, f)
+    }
+
+    func denseLossInput(_ output: Tensor, loss: Loss) -> (Tensor, Bool) {
         guard let dense = layers.last as? Dense, let z = dense.lastLogits else {
             return (output, false)
         }

@@ -217,3 +217,89 @@ struct CompileTests {
         #expect(m.parameters.map(\.value.data) == before)
     }
 }
+
+/// Fixes from the fresh-eyes review of the training API.
+@Suite("fit after review")
+struct FitReviewTests {
+    @Test("initialEpoch ≥ epochs runs nothing, as Keras")
+    func initialEpochBeyondEpochs() throws {
+        let (x, y) = FitBehaviourTests.data()
+        let m = try FitBehaviourTests.model(dropout: false)
+        let before = m.parameters.map(\.value.data)
+        let h = try m.fit(x: x, y: y, epochs: 2, verbose: .silent, initialEpoch: 3)
+        #expect(h.epochs.isEmpty)
+        #expect(m.parameters.map(\.value.data) == before)
+    }
+
+    @Test("A linear head trains with fromLogits, as Keras's from_logits=True")
+    func linearHeadFromLogits() throws {
+        var rng = RandomGenerator(seed: 4)
+        var x = Tensor(shape: [96, 4]), y = Tensor(shape: [96])
+        for i in 0..<96 {
+            for j in 0..<4 { x[i, j] = rng.uniform(-1, 1) }
+            y[i] = x[i, 0] > x[i, 1] ? (x[i, 2] > 0 ? 2 : 1) : 0
+        }
+        let m = Sequential { Dense(16, activation: .relu); Dense(3) }
+        try m.build(inputShape: [4], seed: 2)
+        try m.compile(optimizer: Adam(learningRate: 0.02), loss: .sparseCategoricalCrossentropy, metrics: ["accuracy"], fromLogits: true)
+        let h = try m.fit(x: x, y: y, batchSize: 16, epochs: 40, verbose: .silent)
+        #expect(h.history["loss"]!.last! < 0.5 * h.history["loss"]!.first!)
+        #expect(h.history["accuracy"]!.last! > 0.8)
+    }
+
+    @Test("ReduceLROnPlateau refuses an optimizer driven by a schedule")
+    func reduceOnSchedule() throws {
+        let (x, y) = FitBehaviourTests.data()
+        let m = try FitBehaviourTests.model(dropout: false)
+        m.compiled!.optimizer.schedule = try ExponentialDecay(initialLearningRate: 0.01, decaySteps: 10, decayRate: 0.9)
+        #expect(throws: RecurrentError.self) {
+            try m.fit(x: x, y: y, epochs: 2, callbacks: [try ReduceLROnPlateau(monitor: "loss")], verbose: .silent)
+        }
+    }
+
+    @Test("The progress display runs last and shows what callbacks log")
+    func progressShowsCallbackLogs() throws {
+        let (x, y) = FitBehaviourTests.data()
+        let m = try FitBehaviourTests.model(dropout: false)
+        final class Box: @unchecked Sendable { var text = "" }
+        let box = Box()
+        let logger = ProgressLogger(.epochLines, output: { box.text += $0 })
+        try m.fit(x: x, y: y, batchSize: 16, epochs: 2, callbacks: [logger, try ReduceLROnPlateau(monitor: "loss")], verbose: .progressBar)
+        #expect(box.text.contains("learning_rate: 0.0100"))
+        #expect(box.text.components(separatedBy: "Epoch 1/2").count == 2)  // the given logger replaced the default
+    }
+
+    @Test("Bad optimizer values and token ids are errors before training, naming the sample")
+    func earlyErrors() throws {
+        let m = try FitBehaviourTests.model(dropout: false)
+        #expect(throws: RecurrentError.self) { try m.compile(optimizer: Adam(beta1: 1.5), loss: .binaryCrossentropy) }
+        var (x, y) = FitBehaviourTests.data()
+        x[39, 4] = 10  // the vocabulary is 10 tokens
+        let before = m.parameters.map(\.value.data)
+        do {
+            try m.fit(x: x, y: y, batchSize: 8, verbose: .silent)
+            Issue.record("expected an error")
+        } catch let e as RecurrentError {
+            #expect(e.localizedDescription.contains("sample 39"), "\(e.localizedDescription)")
+        }
+        #expect(m.parameters.map(\.value.data) == before)
+    }
+
+    @Test("Checkpoint paths take Python's format specs")
+    func placeholders() throws {
+        let logs: Logs = ["val_loss": 0.69314718]
+        #expect(try ModelCheckpoint.format("m{epoch:03}-{val_loss:.3}", epoch: 5, logs: logs) == "m005-0.693")
+        #expect(try ModelCheckpoint.format("{{epoch}}-{epoch}-{val_loss:.2e}", epoch: 5, logs: logs) == "{epoch}-5-6.93e-01")
+        #expect(try ModelCheckpoint.format("{val_loss:.1}", epoch: 1, logs: ["val_loss": 1.0]) == "1.0")
+        #expect(throws: RecurrentError.self) { try ModelCheckpoint.format("{val_loss:>8}", epoch: 1, logs: logs) }
+    }
+
+    @Test("An unbuilt model is built from the first input, as Keras")
+    func buildsOnFirstInput() throws {
+        let m = Sequential { Embedding(inputDim: 10, outputDim: 4); LSTM(6); Dense(1, activation: .sigmoid) }
+        try m.compile(optimizer: "adam", loss: .binaryCrossentropy)
+        let (x, y) = FitBehaviourTests.data()
+        try m.fit(x: x, y: y, epochs: 1, verbose: .silent)
+        #expect(m.inputShape == [6])
+    }
+}

@@ -54,7 +54,12 @@ public final class EarlyStopping: Callback {
     }
 
     public func onEpochEnd(model: Sequential, epoch: Int, logs: inout Logs) throws {
-        guard let monitorState, let current = logs[monitor], epoch >= startFromEpoch else { return }
+        guard let monitorState else { return }
+        guard let current = logs[monitor] else {
+            output("Early stopping conditioned on metric `\(monitor)` which is not available. Available metrics are: \(logs.keys.sorted().joined(separator: ","))")
+            return
+        }
+        guard epoch >= startFromEpoch else { return }
         if restoreBestWeights && bestWeights == nil {
             bestWeights = model.parameters.map(\.value)
             bestEpoch = epoch

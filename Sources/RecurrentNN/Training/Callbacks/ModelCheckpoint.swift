@@ -48,6 +48,10 @@ public final class ModelCheckpoint: Callback {
         guard let monitorState else { return }
         if let loss = logs["loss"], !loss.isFinite { return }
         let file = try Self.format(path, epoch: epoch + 1, logs: logs)
+        if saveBestOnly && logs[monitor] == nil {
+            // Keras warns and saves anyway.
+            output("Can save best model only with \(monitor) available.")
+        }
         if saveBestOnly, let current = logs[monitor] {
             let bestText = best.map { String(format: "%.5f", $0) } ?? "None"
             guard monitorState.isImprovement(current, over: best) else {
@@ -68,35 +72,71 @@ public final class ModelCheckpoint: Callback {
         saved.append(url)
     }
 
-    /// Fills `{epoch}`, `{epoch:02d}`, `{name}`, `{name:.4f}` (Python format specs `d`, `f`, `e`
-    /// with a width and precision) from the epoch and the logs.
-    /// - Throws: `invalidConfiguration` for a placeholder that is not logged.
+    /// Fills Python `str.format` placeholders, as Keras does with
+    /// `filepath.format(epoch=epoch + 1, **logs)`: `{epoch}`, `{epoch:02d}`, `{epoch:03}`,
+    /// `{val_loss:.2f}`, `{val_loss:.3}`, `{loss:.4e}`, `{{` and `}}` for braces. A spec is
+    /// `[0][width][.precision][type]` with type `d`, `f`, `e`, `g` or none (Python's default:
+    /// an integer as is, a float like `g` but always with a decimal point).
+    /// - Throws: `invalidConfiguration` for a name that is not logged, or a spec outside that
+    ///   subset (fill characters, alignment, signs, `,`, `%`, …).
     public static func format(_ pattern: String, epoch: Int, logs: Logs) throws -> String {
+        func fail(_ message: String) -> RecurrentError { .invalidConfiguration(where: "ModelCheckpoint", message: message) }
         var result = ""
-        var rest = Substring(pattern)
-        while let open = rest.firstIndex(of: "{") {
-            result += rest[..<open]
-            guard let close = rest[open...].firstIndex(of: "}") else { result += rest[open...]; return result }
-            let field = rest[rest.index(after: open)..<close]
-            let parts = field.split(separator: ":", maxSplits: 1)
-            let key = String(parts.first ?? "")
-            let spec = parts.count > 1 ? String(parts[1]) : ""
+        var chars = Array(pattern)[...]
+        while let c = chars.popFirst() {
+            if c == "}" {
+                guard chars.first == "}" else { throw fail("single '}' in the path \(pattern) (write '}}' for a brace)") }
+                chars.removeFirst(); result.append("}"); continue
+            }
+            guard c == "{" else { result.append(c); continue }
+            if chars.first == "{" { chars.removeFirst(); result.append("{"); continue }
+            guard let close = chars.firstIndex(of: "}") else { throw fail("unclosed '{' in the path \(pattern)") }
+            let field = String(chars[..<close])
+            chars = chars[chars.index(after: close)...]
+            let parts = field.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]), spec = parts.count > 1 ? String(parts[1]) : ""
+            let isInt = key == "epoch"
             let value: Double
-            if key == "epoch" { value = Double(epoch) }
-            else if let v = logs[key] { value = v }
-            else {
-                throw RecurrentError.invalidConfiguration(
-                    where: "ModelCheckpoint", message: "the path \(pattern) names {\(key)}, which is not logged; logged: epoch, \(logs.keys.sorted().joined(separator: ", "))")
+            if isInt { value = Double(epoch) } else if let v = logs[key] { value = v } else {
+                throw fail("the path \(pattern) names {\(key)}, which is not logged; logged: epoch, \(logs.keys.sorted().joined(separator: ", "))")
             }
-            if spec.isEmpty {
-                result += key == "epoch" ? "\(epoch)" : "\(value)"
-            } else if spec.hasSuffix("d") {
-                result += String(format: "%" + spec.dropLast() + "ld", Int(value))
-            } else {
-                result += String(format: "%" + spec, value)
+            // [0][width][.precision][type]
+            var rest = Substring(spec)
+            let zero = rest.first == "0"
+            let width = Int(rest.prefix { $0.isNumber }) ?? 0
+            rest = rest.drop { $0.isNumber }
+            var precision: Int?
+            if rest.first == "." {
+                rest = rest.dropFirst()
+                guard let p = Int(rest.prefix { $0.isNumber }) else { throw fail("bad precision in {\(field)}") }
+                precision = p
+                rest = rest.drop { $0.isNumber }
             }
-            rest = rest[rest.index(after: close)...]
+            guard rest.count <= 1, rest.isEmpty || "dfeg".contains(rest.first!) else {
+                throw fail("unsupported format spec '\(spec)' in {\(field)}; use [0][width][.precision][d|f|e|g]")
+            }
+            let type = rest.first
+            var text: String
+            switch type {
+            case "d":
+                guard isInt || value == value.rounded() else { throw fail("{\(field)}: 'd' needs an integer, \(key) is \(value)") }
+                text = String(Int(value))
+            case "f": text = String(format: "%.\(precision ?? 6)f", value)
+            case "e": text = String(format: "%.\(precision ?? 6)e", value)
+            case "g": text = String(format: "%.\(precision ?? 6)g", value)
+            default:
+                if isInt { text = String(epoch) }
+                else if let precision {
+                    text = String(format: "%.\(max(precision, 1))g", value)
+                    if !text.contains(".") && !text.contains("e") && !text.contains("n") && !text.contains("i") { text += ".0" }
+                } else { text = "\(value)" }
+            }
+            if text.count < width {
+                let pad = String(repeating: zero ? "0" : " ", count: width - text.count)
+                if zero, text.hasPrefix("-") { text = "-" + pad + text.dropFirst() } else { text = pad + text }
+            }
+            result += text
         }
-        return result + rest
+        return result
     }
 }

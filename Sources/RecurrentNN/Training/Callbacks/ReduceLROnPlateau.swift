@@ -44,12 +44,20 @@ public final class ReduceLROnPlateau: Callback {
         wait = 0
         cooldownCounter = 0
         monitorState = try Monitor(name: monitor, mode: mode, minDelta: minDelta, metrics: model.compiled?.metrics ?? [])
+        if let optimizer = model.compiled?.optimizer, optimizer.schedule != nil {
+            // Keras raises a TypeError: a schedule's learning rate is not settable.
+            throw RecurrentError.invalidConfiguration(
+                where: "ReduceLROnPlateau", message: "the optimizer's learning rate comes from a schedule and cannot be reduced; remove the schedule or the callback")
+        }
     }
 
     public func onEpochEnd(model: Sequential, epoch: Int, logs: inout Logs) throws {
         guard let optimizer = model.compiled?.optimizer, let monitorState else { return }
         logs["learning_rate"] = Double(optimizer.learningRate)
-        guard let current = logs[monitor] else { return }
+        guard let current = logs[monitor] else {
+            output("Learning rate reduction is conditioned on metric `\(monitor)` which is not available. Available metrics are: \(logs.keys.sorted().joined(separator: ",")).")
+            return
+        }
         if cooldownCounter > 0 {
             cooldownCounter -= 1
             wait = 0

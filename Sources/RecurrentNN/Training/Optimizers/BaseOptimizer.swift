@@ -162,13 +162,14 @@ public class BaseOptimizer: Optimizer {
     /// Keras's `get_config()`: the base keys (`name`, `learning_rate`, `weight_decay`,
     /// `clipnorm`, `global_clipnorm`, `clipvalue`, and the unimplemented options at their off
     /// values) and the optimizer's own. `learning_rate` is the float32 rate widened to a double
-    /// (as Keras, which keeps it in a float32 variable), or the serialized schedule, or null for
-    /// a schedule without a config (a closure; `makeOptimizer` then uses the default rate).
+    /// (as Keras, which keeps it in a float32 variable), or the serialized schedule; for a
+    /// schedule without a config (a closure) the base `learningRate`, so a loaded optimizer keeps
+    /// its rate and only the closure has to be set again.
     /// Hyper-parameters are the decimals a Keras user writes (see `KerasNumber`).
     public var config: [String: JSONValue] {
         let lr: JSONValue
         if let schedule {
-            lr = schedule.config.map { serializedSchedule(typeName: schedule.typeName, config: $0) } ?? .null
+            lr = schedule.config.map { serializedSchedule(typeName: schedule.typeName, config: $0) } ?? .number(Double(learningRate))
         } else {
             lr = .number(Double(learningRate))
         }

@@ -23,6 +23,10 @@ public protocol Optimizer: AnyObject {
     var clipvalue: Float? { get set }
     /// Clip all gradients together to this global L2 norm (Keras `global_clipnorm`).
     var globalClipnorm: Float? { get set }
+    /// Checks the hyper-parameters without changing anything (`compile` calls it, so a bad
+    /// value is an error before training starts).
+    /// - Throws: `invalidConfiguration` naming the optimizer and the value.
+    func validate() throws
     /// Applies one update to the trainable parameters in `parameters` (the others are skipped);
     /// see the type's documentation. With no trainable parameter it does nothing and leaves
     /// `iterations` unchanged (Keras `apply` with no gradients).
