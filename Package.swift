@@ -11,6 +11,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // RecurrentDatasets: gunzip of the IMDB/Reuters .tar.gz (zlib through SwiftNIO byte buffers).
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.40.0"),
+        // RecurrentDatasets: SHA-256 (and the MD5 some publishers give) of data files.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // OpenBLAS on Linux (Debian's libopenblas-dev, installed by scripts/install-deps.sh).
@@ -33,8 +38,19 @@ let package = Package(
             name: "RecurrentNN",
             dependencies: ["RecurrentTensor", "CKernels"]
         ),
+        // Loaders of the lecture's datasets (NSMC, IMDB, Reuters, SMS spam, NYT headlines) with load
+        // reports, checksums and resumable downloads.
+        .target(
+            name: "RecurrentDatasets",
+            dependencies: [
+                "RecurrentTensor",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The public library: re-exports every module.
-        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentDatasets"]),
         // The `recurrent` command-line tool.
         .executableTarget(
             name: "RecurrentCLI",
