@@ -8,7 +8,7 @@ struct RecurrentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recurrent",
         abstract: "Keras-exact recurrent neural networks on fast CPU kernels.",
-        subcommands: [Demo.self, Bench.self, Info.self])
+        subcommands: [Demo.self, Bench.self, Info.self, Datasets.self])
 
     static func main() {
         OpenBLASSetup.reexecIfNeeded()
