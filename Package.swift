@@ -58,7 +58,12 @@ let package = Package(
         ),
         .testTarget(
             name: "RecurrentTests",
-            dependencies: ["Recurrent"],
+            // CompressNIO and NIOCore: the dataset tests gzip small archives they write.
+            dependencies: [
+                "Recurrent",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"]
         ),
     ],

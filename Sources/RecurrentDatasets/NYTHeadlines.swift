@@ -8,6 +8,12 @@ public struct NYTHeadline: Sendable, Equatable {
     /// The file and the line its row starts on (the header is line 1).
     public var file: String
     public var line: Int
+
+    public init(text: String, file: String, line: Int) {
+        self.text = text
+        self.file = file
+        self.line = line
+    }
 }
 
 /// Headlines of the NYT comments dataset (Kaggle aashita/nyt-comments), the lecture's word-level

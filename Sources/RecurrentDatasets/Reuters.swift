@@ -127,32 +127,37 @@ public enum Reuters {
             }
         }
 
-        // Tokenizer.fit_on_texts: counts in a Python 2 dict, items sorted by count (stable).
-        var counts: [[UInt8]: Int] = [:]
-        var firstSeen: [[UInt8]] = []
-        var bodies: [[[UInt8]]] = []
+        // Tokenizer.fit_on_texts: counts in a Python 2 dict, items sorted by count (stable). Words
+        // get ids in order of first occurrence (the dict's insertion order).
+        var idOf: [[UInt8]: Int] = [:]
+        var words: [[UInt8]] = []
+        var counts: [Int] = []
+        var bodies: [[Int]] = []
         bodies.reserveCapacity(kept.count)
         for wire in kept {
-            let words = KerasDatasetWords.words(wire.body)
-            for word in words {
-                if let count = counts[word] {
-                    counts[word] = count + 1
-                } else {
-                    counts[word] = 1
-                    firstSeen.append(word)
+            var ids: [Int] = []
+            wire.body.withUnsafeBufferPointer { text in
+                KerasDatasetWords.forEachWord(in: text) { word in
+                    if let id = idOf[word] {
+                        counts[id] += 1
+                        ids.append(id)
+                    } else {
+                        idOf[word] = words.count
+                        ids.append(words.count)
+                        words.append(word)
+                        counts.append(1)
+                    }
                 }
             }
-            bodies.append(words)
+            bodies.append(ids)
         }
-        var ranked = Python2Dict.iterationOrder(firstSeen).map { firstSeen[$0] }
-        ranked = ranked.enumerated()
-            .sorted { counts[$0.element]! != counts[$1.element]! ? counts[$0.element]! > counts[$1.element]! : $0.offset < $1.offset }
+        let ranked = Python2Dict.iterationOrder(words).enumerated()
+            .sorted { counts[$0.element] != counts[$1.element] ? counts[$0.element] > counts[$1.element] : $0.offset < $1.offset }
             .map(\.element)
-        var ranks: [[UInt8]: Int] = [:]
-        ranks.reserveCapacity(ranked.count)
-        for (i, word) in ranked.enumerated() { ranks[word] = i + 1 }
+        var rankOf = [Int](repeating: 0, count: words.count)
+        for (i, id) in ranked.enumerated() { rankOf[id] = i + 1 }
         if minDocumentsPerTopic == 15 {
-            report.checkCount("distinct words", expected: expectedWords, found: ranks.count, source: "Keras reuters_word_index.json")
+            report.checkCount("distinct words", expected: expectedWords, found: words.count, source: "Keras reuters_word_index.json")
         }
 
         // load_data: shuffle, offsets, maxlen, vocabulary, split.
@@ -161,7 +166,7 @@ public enum Reuters {
         var all = LabeledSequences(sequences: [], labels: [])
         var names: [String] = []
         for i in order {
-            all.sequences.append(KerasSequences.offset(bodies[i].map { ranks[$0]! }, options))
+            all.sequences.append(KerasSequences.offset(bodies[i].map { rankOf[$0] }, options))
             all.labels.append(labelOf[kept[i].topic]!)
             names.append(String(kept[i].newID))
         }
@@ -173,7 +178,9 @@ public enum Reuters {
         return ReutersDataset(
             train: LabeledSequences(sequences: Array(all.sequences[..<cut]), labels: Array(all.labels[..<cut])),
             test: LabeledSequences(sequences: Array(all.sequences[cut...]), labels: Array(all.labels[cut...])),
-            wordIndex: WordIndex(bytes: Dictionary(uniqueKeysWithValues: ranks.map { (Array(TextEncoding.latin1String($0.key).utf8), $0.value) })),
+            wordIndex: WordIndex(bytes: Dictionary(uniqueKeysWithValues: words.indices.map {
+                (Array(TextEncoding.latin1String(words[$0]).utf8), rankOf[$0])
+            })),
             labelNames: labelNames,
             trainNewIDs: Array(ids[..<cut]), testNewIDs: Array(ids[cut...]), report: report)
     }
