@@ -119,7 +119,6 @@ struct Datasets: ParsableCommand {
                 let outcome = try Downloader.download(url, to: destination, digest: item.digest) { now, total in
                     reporter.update(now, total)
                 }
-                reporter.finish()
                 switch outcome {
                 case .alreadyPresent:
                     print("  already present, checksum matches")
@@ -144,8 +143,6 @@ struct Datasets: ParsableCommand {
             let text = total.map { "\(now * 100 / max($0, 1))% of \($0) bytes" } ?? "\(now) bytes"
             FileHandle.standardError.write(Data("  \(text)\n".utf8))
         }
-
-        func finish() {}
     }
 
     struct Dump: ParsableCommand {

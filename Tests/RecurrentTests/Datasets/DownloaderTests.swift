@@ -78,4 +78,20 @@ struct DownloaderTests {
         #expect(outcome == .downloaded(bytes: Int64(Self.body.count), resumedFrom: 0))
         #expect(server.ranges == ["bytes=\(Self.body.count + 10)-", nil])
     }
+
+    @Test func noServerIsADownloadError() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let server = try LocalHTTPServer(body: Self.body)
+        let url = server.url("file.bin")
+        server.stop()
+        let destination = folder.url.appendingPathComponent("file.bin")
+        #expect {
+            try Downloader.download(url, to: destination, digest: Self.digest, timeout: 10)
+        } throws: { error in
+            guard case let .downloadFailed(failed, _) = error as? RecurrentError else { return false }
+            return failed == url.absoluteString
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination.path))
+    }
 }

@@ -8,7 +8,7 @@
 ///   `mt19937_seed`), 32-bit tempered outputs.
 /// - `shuffle`: NumPy's legacy Fisher–Yates (numpy/random/mtrand.pyx, `_shuffle_raw`): for
 ///   `i` from `n-1` down to 1, swap element `i` with element `random_interval(i)`.
-/// - `randomInterval(max)`: numpy/random/src/legacy or distributions.c `random_interval`: draw
+/// - `randomInterval(max)`: `random_interval` (numpy/random/src/distributions/distributions.c): draw
 ///   32-bit outputs masked to the smallest all-ones mask ≥ `max` until one is ≤ `max` (64-bit
 ///   draws from two outputs when `max` exceeds 2³² − 1).
 ///

@@ -39,10 +39,13 @@ public struct SMSSpamSplit: Sendable {
 ///
 /// Quirk: 50 messages contain badly escaped quotes (`\"MIX\""`) that made the Kaggle conversion
 /// split them at their commas into the unnamed columns; pandas' usual recipe (drop `Unnamed: 2..4`)
-/// cuts those messages short. Each piece after the first starts where a comma was (with the space
-/// that followed it, e.g. `" PO Box 5249"`), so the loader rejoins the non-empty pieces with `","`
-/// and lists each such row under `LoadReport.repaired`. Row 97 reads, rejoined,
-/// `… Get Usher and Britney. FML, PO Box 5249, MK17 92H. 450Ppw 16"`.
+/// cuts those messages short. Each piece after the first starts where a comma was, with the space
+/// that followed it in the original (`" PO Box 5249"`), so the loader rejoins the non-empty pieces
+/// with `","` and lists each such row under `LoadReport.repaired`. Line 97 then reads
+/// `… Get Usher and Britney. FML, PO Box 5249, MK17 92H. 450Ppw 16"`, the commas and spaces of the
+/// UCI original (`… Britney. FML, PO Box 5249, MK17 92H. 450Ppw 16`); the backslashes and quotes the
+/// conversion left (`\MIX\"` for `"MIX"`, the final `"`) are kept, as they are not recoverable
+/// with certainty.
 /// The text is kept as it is otherwise (mojibake such as `å£` for `£` included).
 public enum SMSSpam {
     public static let fileName = "spam.csv"

@@ -97,6 +97,7 @@ public enum Downloader {
         private let done = DispatchSemaphore(value: 0)
         // Guarded by `lock`.
         private var handle: FileHandle?
+        private var prepared = false
         private var written: Int64 = 0
         private var expected: Int64?
         private var result: Result = .failed("no response")
@@ -122,16 +123,17 @@ public enum Downloader {
             return result
         }
 
-        func urlSession(
-            _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-            completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-        ) {
-            lock.lock()
-            defer { lock.unlock() }
+        /// Decides from the response what to do with the body: append (206 from the right byte), start
+        /// over (200), or stop (416, other statuses). Called under `lock` before the first body bytes
+        /// are written, or at completion for a response without a body. (Done here rather than in the
+        /// `didReceive response` delegate method, whose signature differs between Foundation's
+        /// implementations.)
+        private func prepare(_ response: URLResponse?) -> Bool {
+            if prepared { return handle != nil }
+            prepared = true
             guard let http = response as? HTTPURLResponse else {
                 result = .failed("expected an HTTP response")
-                completionHandler(.cancel)
-                return
+                return false
             }
             let fileManager = FileManager.default
             switch http.statusCode {
@@ -141,8 +143,7 @@ public enum Downloader {
                 let start = range.split(whereSeparator: { $0 == " " || $0 == "-" }).dropFirst().first.flatMap { Int64($0) }
                 guard start == offset else {
                     result = .failed("expected Content-Range from byte \(offset), found \(range.debugDescription)")
-                    completionHandler(.cancel)
-                    return
+                    return false
                 }
                 if let total = range.split(separator: "/").last.flatMap({ Int64($0) }) { expected = total }
                 written = offset
@@ -153,12 +154,10 @@ public enum Downloader {
                 if http.expectedContentLength >= 0 { expected = http.expectedContentLength }
             case 416:
                 result = .rangeNotSatisfiable
-                completionHandler(.cancel)
-                return
+                return false
             default:
                 result = .failed("expected HTTP 200 or 206, found HTTP \(http.statusCode)")
-                completionHandler(.cancel)
-                return
+                return false
             }
             if !fileManager.fileExists(atPath: part.path) {
                 _ = fileManager.createFile(atPath: part.path, contents: nil)
@@ -169,16 +168,19 @@ public enum Downloader {
                 self.handle = handle
             } catch {
                 result = .failed("cannot write \(part.path): \(error.localizedDescription)")
-                completionHandler(.cancel)
-                return
+                return false
             }
             result = .complete
-            completionHandler(.allow)
+            return true
         }
 
         func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
             lock.lock()
-            guard let handle, writeError == nil else { lock.unlock(); return }
+            guard prepare(dataTask.response), let handle, writeError == nil else {
+                lock.unlock()
+                dataTask.cancel()
+                return
+            }
             do {
                 try handle.write(contentsOf: data)
                 written += Int64(data.count)
@@ -193,6 +195,13 @@ public enum Downloader {
 
         func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
             lock.lock()
+            if !prepared {
+                if let error, task.response == nil {
+                    result = .failed("no response: \(error.localizedDescription)")
+                } else {
+                    _ = prepare(task.response)  // an empty body
+                }
+            }
             if let writeError {
                 result = .failed(writeError)
             } else if case .complete = result, let error {
