@@ -183,7 +183,8 @@ struct Datasets: ParsableCommand {
             let report: LoadReport
             switch name {
             case .imdb:
-                let dataset = try IMDB.load(from: directory, options: options, limit: limit)
+                // Tokenize only what is printed, unless maxlen must see every review first.
+                let dataset = try IMDB.load(from: directory, options: options, limit: maxlen == nil ? limit : nil)
                 let part = split == "train" ? dataset.train : dataset.test
                 for i in 0..<part.count { try emit(Example(label: part.labels[i], ids: part.sequences[i])) }
                 report = dataset.report
