@@ -11,7 +11,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // SHA-256 for the integrity checksum of model files (and of downloaded data sets).
+        // RecurrentDatasets: gunzip of the IMDB/Reuters .tar.gz (zlib through SwiftNIO byte buffers).
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.40.0"),
+        // SHA-256 for model-file checksums and data files (and the MD5 some data publishers give).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -48,12 +51,23 @@ let package = Package(
         // Text preprocessing: Keras's legacy Tokenizer, pad_sequences, to_categorical, Korean
         // cleaning and SentencePiece subwords.
         .target(name: "RecurrentText", dependencies: ["RecurrentTensor", "CSentencePiece"]),
+        // Loaders of the lecture's datasets (NSMC, IMDB, Reuters, SMS spam, NYT headlines) with load
+        // reports, checksums and resumable downloads.
+        .target(
+            name: "RecurrentDatasets",
+            dependencies: [
+                "RecurrentTensor",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Run folders: training curves and predictions as SVG, history files, an HTML page.
         .target(name: "RecurrentReports", dependencies: ["RecurrentNN"]),
         // The lecture's experiments, built on the public API only (`recurrent run NAME`).
-        .target(name: "RecurrentExperiments", dependencies: ["Recurrent"]),
+        .target(name: "RecurrentExperiments", dependencies: ["Recurrent", "RecurrentDatasets"]),
         // The public library: re-exports every module.
-        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentText", "RecurrentReports"]),
+        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentText", "RecurrentDatasets", "RecurrentReports"]),
         // The `recurrent` command-line tool.
         .executableTarget(
             name: "RecurrentCLI",
@@ -61,7 +75,13 @@ let package = Package(
         ),
         .testTarget(
             name: "RecurrentTests",
-            dependencies: ["Recurrent", "RecurrentExperiments"],
+            // CompressNIO and NIOCore: the dataset tests gzip small archives they write.
+            dependencies: [
+                "Recurrent",
+                "RecurrentExperiments",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"]
         ),
     ],

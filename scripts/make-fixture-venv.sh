@@ -8,4 +8,6 @@ if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q "tensorflow-cpu==2.21.*" "keras==3.15.*" pandas
 fi
+# fixtures/train_test_split.py compares with scikit-learn.
+"$VENV/bin/python" -c "import sklearn" 2>/dev/null || "$VENV/bin/pip" install -q "scikit-learn==1.9.*"
 echo "$VENV"

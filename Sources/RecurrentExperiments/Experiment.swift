@@ -13,6 +13,8 @@ public struct ExperimentOptions: Sendable {
     /// A Keras optimizer name (`"adam"`, `"rmsprop"`, …).
     public var optimizer: String?
     public var learningRate: Float?
+    /// How Korean text is split (nsmc-lstm): `subwords` (SentencePiece, the default) or `words`.
+    public var tokenization: String?
     public var seed: UInt64 = 1
     /// Where the datasets are (`RECURRENT_DATA` or the cache folder when nil).
     public var dataDirectory: URL?
@@ -51,7 +53,10 @@ public protocol Experiment: Sendable {
 
 /// The experiments by name.
 public enum Experiments {
-    public static let all: [any Experiment] = [TimeSeriesExperiment(), TextGenerationRNNExperiment()]
+    public static let all: [any Experiment] = [
+        TimeSeriesExperiment(), TextGenerationRNNExperiment(), TextGenerationLSTMExperiment(), SpamRNNExperiment(),
+        ReutersLSTMExperiment(), IMDBExperiment(.lstm), IMDBExperiment(.gru), IMDBExperiment(.cnnLSTM), NSMCLSTMExperiment(),
+    ]
 
     /// - Throws: `invalidConfiguration` listing the valid names for an unknown one.
     public static func named(_ name: String) throws -> any Experiment {

@@ -15,6 +15,11 @@ public enum RecurrentError: Error, Equatable, Sendable, CustomStringConvertible,
     case notBuilt(layer: String)
     /// A file could not be read or has the wrong format; `location` names the file (and line).
     case fileFormat(location: String, message: String)
+    /// A data file that is not where it is looked for: `path` is the expected location, `hint` says
+    /// how to get it (e.g. `recurrent datasets download imdb`).
+    case missingFile(path: String, hint: String)
+    /// A download did not complete or did not verify: `url` is what was fetched.
+    case downloadFailed(url: String, message: String)
 
     public var description: String {
         switch self {
@@ -24,6 +29,8 @@ public enum RecurrentError: Error, Equatable, Sendable, CustomStringConvertible,
         case let .nonFinite(w, i, v): return "\(w): expected finite values, found \(v) at flat index \(i)"
         case let .notBuilt(l): return "\(l): the layer has no weights yet; build it with an input shape first"
         case let .fileFormat(l, m): return "\(l): \(m)"
+        case let .missingFile(p, h): return "\(p): expected a file here, found none; \(h)"
+        case let .downloadFailed(u, m): return "\(u): \(m)"
         }
     }
 

@@ -1,0 +1,93 @@
+import Foundation
+import Recurrent
+import RecurrentDatasets
+
+/// `nsmc-lstm`: Naver movie reviews (Korean), the official split. The lecture's preparation
+/// (empty reviews dropped, Hangul-only cleaning, reviews empty after cleaning dropped, its stop
+/// words removed), then tokens: by default subwords from a SentencePiece unigram model trained
+/// on the training reviews (the lecture used the Okt morphological analyser, which needs a JVM;
+/// `--tokenization words` uses whitespace words with a Keras Tokenizer instead), padded or cut
+/// to `maxlen`; Embedding(vocab, 100) → LSTM(128) → Dense(1, sigmoid), rmsprop, batch 64, up
+/// to 15 epochs with early stopping (val_loss, patience 4) and the best checkpoint by val_acc,
+/// 20% of the training reviews for validation.
+public struct NSMCLSTMExperiment: Experiment {
+    public let name = "nsmc-lstm"
+    public let summary = "Embedding(vocab, 100) → LSTM(128) → Dense(1) on Naver movie reviews (Korean), SentencePiece subwords"
+    public init() {}
+
+    public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        let dir = ClassificationRun.data(o)
+        var (trainReviews, trainReport) = try NSMC.load(.train, from: dir)
+        var (testReviews, testReport) = try NSMC.load(.test, from: dir)
+        o.log(trainReport.summary())
+        o.log(testReport.summary())
+        trainReviews = ClassificationRun.limited(trainReviews, o.limit)
+        testReviews = ClassificationRun.limited(testReviews, o.limit)
+        // The lecture: keep Hangul and spaces, drop reviews left empty, remove its stop words.
+        func prepare(_ reviews: [NSMCReview]) -> (texts: [String], labels: [Int], dropped: Int) {
+            var texts: [String] = [], labels: [Int] = [], dropped = 0
+            for r in reviews {
+                let words = KoreanText.removeStopwords(KoreanText.words(KoreanText.clean(r.document ?? "")))
+                if words.isEmpty { dropped += 1; continue }
+                texts.append(words.joined(separator: " "))
+                labels.append(r.label)
+            }
+            return (texts, labels, dropped)
+        }
+        let train = prepare(trainReviews), test = prepare(testReviews)
+        o.log("after cleaning: \(train.texts.count) training reviews (\(train.dropped) empty dropped), \(test.texts.count) test reviews (\(test.dropped) dropped)")
+        let subwords = (o.tokenization ?? "subwords") == "subwords"
+        let maxlen = o.maxlen ?? (subwords ? 40 : 30)
+        var trainSeq: [[Int]], testSeq: [[Int]]
+        var attachments: [String: String] = [:]
+        var pipeline: TextPipeline
+        let vocab: Int
+        var notes: [(String, String)] = [("lecture (Okt tokens)", "about 85%")]
+        if subwords {
+            let size = o.vocabularySize ?? 16000
+            let sp = try SentencePieceModel.train(train.texts, vocabularySize: size)
+            trainSeq = try train.texts.map { try sp.encode($0).map { $0 + 1 } }
+            testSeq = try test.texts.map { try sp.encode($0).map { $0 + 1 } }
+            vocab = sp.vocabularySize + 1
+            attachments["sentencepiece"] = sp.serialized.base64EncodedString()
+            pipeline = TextPipeline(kind: .sentencePiece, maxlen: maxlen, labels: ["negative", "positive"])
+            notes.append(("tokens", "SentencePiece unigram, \(sp.vocabularySize) pieces"))
+            notes.append(("test coverage", try sp.coverage(of: test.texts).description))
+        } else {
+            var fitted = try Tokenizer()
+            fitted.fitOnTexts(train.texts)
+            // The lecture: words seen fewer than 3 times are left out of the vocabulary.
+            let limit = o.vocabularySize ?? fitted.rareWords(threshold: 3).suggestedNumWords
+            var tokenizer = try Tokenizer(numWords: limit)
+            tokenizer.fitOnTexts(train.texts)
+            trainSeq = tokenizer.textsToSequences(train.texts)
+            testSeq = tokenizer.textsToSequences(test.texts)
+            vocab = limit
+            attachments["tokenizer"] = tokenizer.toJSON()
+            pipeline = TextPipeline(kind: .tokenizer, maxlen: maxlen, labels: ["negative", "positive"])
+            pipeline.numWords = limit
+            notes.append(("tokens", "whitespace words, \(limit) kept"))
+        }
+        pipeline.korean = true
+        // The lecture drops samples with no known token left.
+        var trainLabels = train.labels, testLabels = test.labels
+        let keepTrain = trainSeq.indices.filter { !trainSeq[$0].isEmpty }, keepTest = testSeq.indices.filter { !testSeq[$0].isEmpty }
+        trainSeq = keepTrain.map { trainSeq[$0] }; trainLabels = keepTrain.map { trainLabels[$0] }
+        testSeq = keepTest.map { testSeq[$0] }; testLabels = keepTest.map { testLabels[$0] }
+        let covered = Double(trainSeq.filter { $0.count <= maxlen }.count) / Double(max(trainSeq.count, 1))
+        notes.append(("reviews within maxlen \(maxlen)", percent(covered)))
+        let model = Sequential(name: "nsmc_lstm") {
+            Embedding(inputDim: vocab, outputDim: 100)
+            LSTM(o.units ?? 128)
+            Dense(1, activation: .sigmoid)
+        }
+        try model.build(inputShape: [maxlen], seed: o.seed)
+        let setup = ClassificationSetup(
+            name: name, title: "nsmc-lstm: Naver movie reviews", model: model,
+            xTrain: try padSequences(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
+            xTest: try padSequences(testSeq, maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
+            optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 15, validationSplit: 0.2,
+            earlyStoppingPatience: 4, pipeline: pipeline, attachments: attachments, notes: notes)
+        return try ClassificationRun.run(setup, o)
+    }
+}
