@@ -8,7 +8,7 @@ struct RecurrentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recurrent",
         abstract: "Keras-exact recurrent neural networks on fast CPU kernels.",
-        subcommands: [Run.self, Generate.self, Datasets.self, Demo.self, Bench.self, Info.self])
+        subcommands: [Run.self, Predict.self, Generate.self, Datasets.self, Demo.self, Bench.self, Info.self])
 
     static func main() {
         OpenBLASSetup.reexecIfNeeded()

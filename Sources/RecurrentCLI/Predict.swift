@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import Recurrent
+import RecurrentExperiments
+
+/// `recurrent predict --model RUN_FOLDER "text" ...`: the class and probability of each text
+/// (or of each line of standard input) from a trained text classifier, preprocessed exactly as
+/// in training (the pipeline, tokenizer or word index saved with the model).
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Classify texts with a trained model (spam-rnn, reuters-lstm, imdb-*, nsmc-lstm).")
+
+    @Option(help: "A run folder (or its model.rnn).") var model: String
+    @Argument(help: "Texts to classify; without any, one text per line of standard input.") var texts: [String] = []
+
+    func run() throws {
+        let loaded = try TrainedModel.load(model)
+        guard let json = loaded.model.attachments["pipeline"],
+              let pipeline = try? JSONDecoder().decode(TextPipeline.self, from: Data(json.utf8)) else {
+            throw ValidationError("\(loaded.file.path) is not a text classifier (it has no text pipeline); train one with `recurrent run spam-rnn` (or reuters-lstm, imdb-lstm, nsmc-lstm)")
+        }
+        var inputs = texts
+        if inputs.isEmpty {
+            while let line = readLine() { inputs.append(line) }
+        }
+        guard !inputs.isEmpty else { throw ValidationError("no text given (pass texts as arguments or lines on standard input)") }
+        let sequences = try pipeline.sequences(inputs, attachments: loaded.model.attachments)
+        let x = try padSequences(sequences, maxlen: pipeline.maxlen)
+        let p = try loaded.model.predict(x, batchSize: 256)
+        let k = p.shape.last ?? 1
+        for (i, text) in inputs.enumerated() {
+            let known = sequences[i].filter { $0 != (pipeline.oovChar ?? -1) && $0 != (pipeline.startChar ?? -1) }
+            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+                warn("text \(i + 1) is empty; the prediction is the model's answer to an empty input")
+            } else if known.isEmpty {
+                warn("text \(i + 1) has no word the model knows; the prediction is the model's answer to an empty input")
+            }
+            let label: String, probability: Float
+            if k == 1 {
+                let q = p[i, 0]
+                label = pipeline.labels[q > 0.5 ? 1 : 0]
+                probability = q > 0.5 ? q : 1 - q
+            } else {
+                var best = 0
+                for j in 1..<k where p[i, j] > p[i, best] { best = j }
+                label = best < pipeline.labels.count ? pipeline.labels[best] : "class \(best)"
+                probability = p[i, best]
+            }
+            print("\(label)\t\(String(format: "%.4f", probability))\t\(text)")
+        }
+    }
+
+    func warn(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+}
