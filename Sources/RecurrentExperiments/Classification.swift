@@ -66,6 +66,10 @@ enum ClassificationRun {
             "parameters": .number(Double(model.parameterCount)),
         ]
         if let reason = history.stopReason { results["stop_reason"] = .string(reason) }
+        // A few test inputs and the saved model's outputs, so a reload can be checked against them.
+        let head = s.xTest.rows(0..<min(8, s.xTest.shape[0]))
+        results["sample_inputs"] = .array((0..<head.shape[0]).map { i in .array(head.rows(i..<(i + 1)).data.map { .number(Double($0)) }) })
+        results["sample_outputs"] = .array(try final.predict(head).data.map { .number(Double($0)) })
         try run.writeResults(results)
         let rows = [("test accuracy", percent(accuracy)), ("test loss", String(format: "%.4f", test["loss"]!)),
                     ("epochs", "\(epochs)"), ("seconds per epoch", String(format: "%.1f", seconds / Double(max(epochs, 1)))),

@@ -49,15 +49,17 @@ public struct RunFolder: Sendable {
     @discardableResult
     public func writeCurves(_ history: History, title: String) throws -> [String] {
         var written: [String] = []
-        for metric in ["loss", "accuracy"] {
+        // Keras logs accuracy under the name the user gave it (`"accuracy"` or `"acc"`).
+        let accuracyKey = history.history["accuracy"] != nil ? "accuracy" : "acc"
+        for (metric, file) in [("loss", "loss"), (accuracyKey, "accuracy")] {
             guard let train = history.history[metric] else { continue }
             var series = [LineChart.Series(name: "training", values: train, color: LineChart.trainColor)]
             if let val = history.history["val_" + metric] {
                 series.append(LineChart.Series(name: "validation", values: val, color: LineChart.validationColor, dashed: true))
             }
             let chart = LineChart(title: "\(title): \(metric)", xLabel: "epoch", yLabel: metric, series: series)
-            try chart.write(to: file("\(metric).svg"))
-            written.append("\(metric).svg")
+            try chart.write(to: self.file("\(file).svg"))
+            written.append("\(file).svg")
         }
         return written
     }

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import Recurrent
+import RecurrentExperiments
+
+/// The lecture's experiments on a small slice of their real data (read from `RECURRENT_DATA`,
+/// skipped when absent): each learns (the loss falls, accuracy beats chance), writes a complete
+/// run folder, and its saved model reloads and gives the same outputs.
+@Suite("Lecture experiments on slices of the real data", .serialized)
+struct LectureExperimentTests {
+    struct Case: Sendable, CustomStringConvertible {
+        let experiment: String
+        let dataset: String
+        let limit: Int
+        let epochs: Int
+        let maxlen: Int?
+        let chance: Double
+        var description: String { experiment }
+    }
+
+    static let cases: [Case] = [
+        Case(experiment: "spam-rnn", dataset: "sms_spam", limit: 600, epochs: 3, maxlen: nil, chance: 0.5),
+        Case(experiment: "reuters-lstm", dataset: "reuters", limit: 400, epochs: 3, maxlen: 60, chance: 1.0 / 46),
+        Case(experiment: "imdb-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5),
+        Case(experiment: "imdb-gru", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5),
+        Case(experiment: "imdb-cnn-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5),
+        Case(experiment: "nsmc-lstm", dataset: "nsmc", limit: 600, epochs: 3, maxlen: nil, chance: 0.5),
+    ]
+
+    @Test("A classification experiment learns on a slice, and its model reloads", arguments: cases)
+    func classification(_ c: Case) throws {
+        let folder = ExperimentTestData.directory.appendingPathComponent(c.dataset)
+        try #require(FileManager.default.fileExists(atPath: folder.path), "no \(c.dataset) data at \(folder.path); set RECURRENT_DATA")
+        var o = ExperimentTests.options(c.experiment, limit: c.limit, epochs: c.epochs)
+        o.maxlen = c.maxlen
+        o.learningRate = c.experiment.hasPrefix("imdb") || c.experiment == "nsmc-lstm" ? 0.005 : nil
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        let result = try Experiments.named(c.experiment).run(o)
+        let history = try ExperimentTests.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"])
+        let loss = try #require(history["loss"])
+        #expect(loss.last! < loss.first!, "\(c.experiment): loss \(loss)")
+        let accuracy = try #require(result.metrics["test_accuracy"])
+        #expect(accuracy > c.chance, "\(c.experiment): test accuracy \(accuracy)")
+        // The saved model gives the outputs recorded at the end of the run, bit for bit.
+        let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
+        let inputs = try #require(results["sample_inputs"]?.arrayValue).map { $0.arrayValue!.map { Float($0.doubleValue!) } }
+        let expected = try #require(results["sample_outputs"]?.arrayValue).map { Float($0.doubleValue!) }
+        let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
+        let x = try Tensor(shape: [inputs.count, inputs[0].count], data: inputs.flatMap { $0 })
+        #expect(try model.predict(x).data == expected)
+        #expect(model.attachments["pipeline"] != nil)
+    }
+
+    @Test("textgen-lstm learns on a slice of the headlines and generates from a saved model")
+    func textgenLSTM() throws {
+        let folder = ExperimentTestData.directory.appendingPathComponent("nyt_articles")
+        try #require(FileManager.default.fileExists(atPath: folder.path), "no NYT data at \(folder.path); set RECURRENT_DATA")
+        var o = ExperimentTests.options("textgen-lstm", limit: 60, epochs: 8)
+        o.learningRate = 0.01
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        let result = try TextGenerationLSTMExperiment().run(o)
+        let history = try ExperimentTests.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"])
+        #expect(history["loss"]!.last! < history["loss"]!.first!)
+        #expect(result.metrics["train_accuracy"]! > 0)
+        let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
+        let tokenizer = try Tokenizer(json: try #require(model.attachments["tokenizer"]))
+        var rng = RandomGenerator(seed: 3)
+        let text = try TextGenerator.generate(model: model, tokenizer: tokenizer, inputLength: model.inputShape![0],
+                                              seed: "the", words: 3, temperature: 0.8, topK: 5, rng: &rng)
+        #expect(text.split(separator: " ").count == 4)
+    }
+}
