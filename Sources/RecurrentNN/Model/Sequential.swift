@@ -30,16 +30,12 @@ public final class Sequential {
     public init(_ layers: [any Layer], name: String = "sequential") {
         self.layers = layers
         self.name = name
+        uniquifyNames()
     }
 
-    public convenience init(name: String = "sequential", @LayerBuilder _ content: () -> [any Layer]) {
-        self.init(content(), name: name)
-    }
-
-    /// Builds every layer for samples of shape `inputShape`.
-    /// - Throws: the first layer error, e.g. a shape that does not fit.
-    public func build(inputShape: [Int], seed: UInt64 = 0) throws {
-        var rng = RandomGenerator(seed: seed)
+    /// Makes the layer names unique as Keras does at construction: the second `lstm` becomes
+    /// `lstm_1`, and so on (a name already taken is skipped).
+    func uniquifyNames() {
         var seen: [String: Int] = [:]
         for layer in layers {
             let base = layer.name
@@ -54,6 +50,17 @@ public final class Sequential {
                 seen[base] = 1
             }
         }
+    }
+
+    public convenience init(name: String = "sequential", @LayerBuilder _ content: () -> [any Layer]) {
+        self.init(content(), name: name)
+    }
+
+    /// Builds every layer for samples of shape `inputShape`.
+    /// - Throws: the first layer error, e.g. a shape that does not fit.
+    public func build(inputShape: [Int], seed: UInt64 = 0) throws {
+        var rng = RandomGenerator(seed: seed)
+        uniquifyNames()
         var shape = inputShape
         outputShapes = []
         for layer in layers {

@@ -44,12 +44,22 @@ extension Sequential {
             positions: [0.45, 0.80, 1.0], lineLength: max(lineLength, 20))
         let trainable = parameters.filter(\.trainable).reduce(0) { $0 + $1.value.count }
         let frozen = parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.value.count }
-        func line(_ label: String, _ count: Int) -> String {
-            " \(label): \(SummaryFormat.grouped(count)) (\(SummaryFormat.memorySize(bytes: Double(count) * 4)))\n"
+        func line(_ label: String, _ count: Int, bytes: Double? = nil) -> String {
+            " \(label): \(SummaryFormat.grouped(count)) (\(SummaryFormat.memorySize(bytes: bytes ?? Double(count) * 4)))\n"
         }
-        return "Model: \"\(name)\"\n" + table.render(rows)
-            + line("Total params", trainable + frozen) + line("Trainable params", trainable)
-            + line("Non-trainable params", frozen)
+        // Keras 3 adds the optimizer's variables once it has taken a step: `iterations` (int64),
+        // `learning_rate` (float32) and the slots (keras/src/utils/summary_utils.py).
+        var optimizerCount = 0, optimizerBytes = 0.0
+        if let optimizer = compiled?.optimizer, optimizer.iterations > 0 {
+            let slots = parameters.flatMap { optimizer.slots(of: $0).values }.reduce(0) { $0 + $1.count }
+            optimizerCount = 2 + slots
+            optimizerBytes = 8 + 4 + 4 * Double(slots)
+        }
+        var text = "Model: \"\(name)\"\n" + table.render(rows)
+            + line("Total params", trainable + frozen + optimizerCount, bytes: Double(trainable + frozen) * 4 + optimizerBytes)
+            + line("Trainable params", trainable) + line("Non-trainable params", frozen)
+        if optimizerCount > 0 { text += line("Optimizer params", optimizerCount, bytes: optimizerBytes) }
+        return text
     }
 
     /// Prints `summary(lineLength:)` to standard output.

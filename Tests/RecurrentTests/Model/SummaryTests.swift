@@ -25,6 +25,15 @@ struct SummaryTests {
         }
     }
 
+    /// One training step, as in fixtures/summary.py: the summary then shows the optimizer's variables.
+    static func fitted(_ optimizer: any Optimizer) throws -> Sequential {
+        let m = Sequential { Embedding(inputDim: 50, outputDim: 8); LSTM(4); Dense(1, activation: .sigmoid) }
+        try m.build(inputShape: [6])
+        try m.compile(optimizer: optimizer, loss: .binaryCrossentropy)
+        try m.fit(x: Tensor(shape: [4, 6], repeating: 1), y: Tensor(shape: [4, 1], repeating: 1), epochs: 1, verbose: .silent)
+        return m
+    }
+
     static let cases: [Case] = [
         // The lecture's seven models.
         Case(name: "series_simple_rnn", inputShape: [3, 1], lineLength: 76) { Sequential { SimpleRNN(10); Dense(1) } },
@@ -59,6 +68,8 @@ struct SummaryTests {
             Sequential(name: "my_classifier") { GRU(8, returnSequences: true); GlobalMaxPooling1D(); Dense(2) }
         },
         Case(name: "unbuilt", inputShape: nil, lineLength: 76) { Sequential { LSTM(3); Dense(1) } },
+        Case(name: "after_fit_adam", inputShape: nil, lineLength: 76) { try! fitted(Adam()) },
+        Case(name: "after_fit_sgd", inputShape: nil, lineLength: 76) { try! fitted(SGD()) },
         Case(name: "imdb_conv_lstm_88", inputShape: [500], lineLength: 88, make: convLSTM),
         Case(name: "imdb_conv_lstm_120", inputShape: [500], lineLength: 120, make: convLSTM),
         Case(name: "imdb_conv_lstm_50", inputShape: [500], lineLength: 50, make: convLSTM),
