@@ -40,7 +40,11 @@ struct Datasets: ParsableCommand {
                         let url = directory.url(file.path, in: entry.name)
                         guard FileManager.default.fileExists(atPath: url.path) else { continue }
                         found = true
-                        print("  \(requirement.what): \(file.path) — \(try status(file, url, directory, entry.name))")
+                        let line: String
+                        do { line = try status(file, url, directory, entry.name) } catch {
+                            line = "UNREADABLE (\(error.localizedDescription))"
+                        }
+                        print("  \(requirement.what): \(file.path) — \(line)")
                     }
                     if !found {
                         let names = requirement.alternatives.map(\.path).joined(separator: " or ")

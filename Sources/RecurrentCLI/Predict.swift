@@ -28,7 +28,7 @@ struct Predict: ParsableCommand {
         let p = try loaded.model.predict(x, batchSize: 256)
         let k = p.shape.last ?? 1
         for (i, text) in inputs.enumerated() {
-            let known = sequences[i].filter { $0 != (pipeline.oovChar ?? -1) && $0 != (pipeline.startChar ?? -1) }
+            let known = pipeline.knownTokens(sequences[i])
             if text.trimmingCharacters(in: .whitespaces).isEmpty {
                 warn("text \(i + 1) is empty; the prediction is the model's answer to an empty input")
             } else if known.isEmpty {

@@ -22,6 +22,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Dataset folder (default: $RECURRENT_DATA, else the cache folder).") var dataDir: String?
     @Option(help: "Run folder (default: runs/EXPERIMENT).") var output: String?
     @Option(help: "Use at most this many training and test samples (quick runs).") var limit: Int?
+    @Option(help: "Korean tokens for nsmc-lstm: subwords (SentencePiece, default) or words.") var tokenization: String?
     @Option(name: .customLong("log-format"), help: "Progress: auto, bar, lines, jsonl or silent.") var logFormat: Verbosity = .auto
 
     func validate() throws {
@@ -32,6 +33,18 @@ struct Run: ParsableCommand {
                               ("--vocab-size", vocabSize), ("--limit", limit)] {
             if let value, value < 1 { throw ValidationError("\(name) must be at least 1, found \(value)") }
         }
+        if let optimizer {
+            do { _ = try makeOptimizer(optimizer) } catch { throw ValidationError("--optimizer: \(error)") }
+        }
+        if let learningRate, !(learningRate.isFinite && learningRate >= 0) {
+            throw ValidationError("--learning-rate must be a finite number ≥ 0, found \(learningRate)")
+        }
+        if let tokenization, !["subwords", "words"].contains(tokenization) {
+            throw ValidationError("--tokenization must be subwords or words, found \(tokenization)")
+        }
+        if let maxlen, maxlen < 6, experiment != "timeseries" {
+            throw ValidationError("--maxlen must be at least 6 for the text experiments (Conv1D's kernel is 5 and text generation reads maxlen − 1 words), found \(maxlen)")
+        }
     }
 
     func run() throws {
@@ -39,10 +52,19 @@ struct Run: ParsableCommand {
         var o = ExperimentOptions(output: URL(fileURLWithPath: output ?? "runs/\(experiment)"))
         o.units = units; o.epochs = epochs; o.batchSize = batchSize; o.maxlen = maxlen; o.vocabularySize = vocabSize
         o.optimizer = optimizer; o.learningRate = learningRate; o.seed = seed; o.limit = limit; o.verbose = logFormat
+        o.tokenization = tokenization
+        // With jsonl the standard output holds only JSON lines; everything else goes to stderr.
+        if logFormat == .jsonLines { o.log = { standardErrorWriter($0 + "\n") } }
         o.dataDirectory = dataDir.map { URL(fileURLWithPath: $0) }
-        print("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
+        o.log("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
         let result = try e.run(o)
-        for (k, v) in result.metrics.sorted(by: { $0.key < $1.key }) { print("\(k): \(String(format: "%.4f", v))") }
-        print("run folder: \(result.runFolder.path) (open index.html)")
+        if logFormat == .jsonLines {
+            var record: [String: JSONValue] = ["event": "result", "experiment": .string(e.name), "run_folder": .string(result.runFolder.path)]
+            for (k, v) in result.metrics { record[k] = .number(v) }
+            print(JSONValue.object(record).description)
+        } else {
+            for (k, v) in result.metrics.sorted(by: { $0.key < $1.key }) { print("\(k): \(String(format: "%.4f", v))") }
+            print("run folder: \(result.runFolder.path) (open index.html)")
+        }
     }
 }

@@ -60,12 +60,22 @@ public struct TextPipeline: Codable, Sendable, Equatable {
             return prepared.map { text in
                 var ids: [Int] = startChar.map { [$0] } ?? []
                 for word in KerasDatasetWords.words(text) {
-                    guard let rank = index[word] else { if let oov = oovChar { ids.append(oov) }; continue }
+                    guard let rank = index[word] else { continue }  // as the loaders: words outside the index are skipped
                     let id = rank + indexFrom
                     if let numWords, id >= numWords { if let oov = oovChar { ids.append(oov) } } else { ids.append(id) }
                 }
                 return ids
             }
+        }
+    }
+
+    /// The ids of `sequence` that stand for words the model knows: without the start and
+    /// out-of-vocabulary ids of a word-index pipeline, and SentencePiece's unknown piece.
+    public func knownTokens(_ sequence: [Int]) -> [Int] {
+        switch kind {
+        case .tokenizer: return sequence  // Keras's Tokenizer drops unknown words (no OOV token here)
+        case .sentencePiece: return sequence.filter { $0 != 1 }  // <unk> is piece 0, shifted by 1
+        case .kerasWordIndex: return sequence.filter { $0 != (oovChar ?? -1) && $0 != (startChar ?? -1) }
         }
     }
 
