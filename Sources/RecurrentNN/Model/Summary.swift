@@ -52,8 +52,10 @@ extension Sequential {
         var optimizerCount = 0, optimizerBytes = 0.0
         if let optimizer = compiled?.optimizer, optimizer.iterations > 0 {
             let slots = parameters.flatMap { optimizer.slots(of: $0).values }.reduce(0) { $0 + $1.count }
-            optimizerCount = 2 + slots
-            optimizerBytes = 8 + 4 + 4 * Double(slots)
+            // A schedule replaces the learning-rate variable (Keras keeps no `learning_rate` then).
+            let hasRateVariable = optimizer.schedule == nil
+            optimizerCount = 1 + (hasRateVariable ? 1 : 0) + slots
+            optimizerBytes = 8 + (hasRateVariable ? 4 : 0) + 4 * Double(slots)
         }
         var text = "Model: \"\(name)\"\n" + table.render(rows)
             + line("Total params", trainable + frozen + optimizerCount, bytes: Double(trainable + frozen) * 4 + optimizerBytes)

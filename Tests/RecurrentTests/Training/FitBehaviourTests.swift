@@ -303,3 +303,32 @@ struct FitReviewTests {
         #expect(m.inputShape == [6])
     }
 }
+
+/// Clipping an Embedding's gradient as Keras's TensorFlow backend does (IndexedSlices): the norm
+/// is over the occurrences, a norm clip keeps the per-occurrence squares, a global clip densifies.
+@Suite("Clipping an Embedding gradient")
+struct EmbeddingClippingTests {
+    /// One step of SGD (no momentum) on an Embedding whose two rows get gradients from several
+    /// occurrences; the expected values are computed here from Keras's rule, by hand in Double.
+    @Test("clipnorm uses the norm over occurrences")
+    func clipnormOverOccurrences() throws {
+        let m = Sequential { Embedding(inputDim: 3, outputDim: 2); GlobalAveragePooling1D(); Dense(1) }
+        try m.build(inputShape: [4], seed: 1)
+        let x = try Tensor(shape: [1, 4], data: [1, 1, 1, 2])  // token 1 three times, token 2 once
+        _ = try m.forward(x, training: true)
+        try m.backward(Tensor(shape: [1, 1], repeating: 1))
+        let table = m.layers[0].parameters[0]
+        let g = table.gradient.data, sq = try #require(table.gradientSquares).data
+        // Occurrence gradients are equal here (average pooling): row 1 gets 3 copies of v.
+        let occurrenceNorm = Double(sq.reduce(0, +)).squareRoot()
+        let denseNorm = Double(g.reduce(0) { $0 + $1 * $1 }).squareRoot()
+        #expect(occurrenceNorm < denseNorm)  // √3·|v| vs 3·|v| for row 1
+        let before = table.value.data
+        let sgd = SGD(learningRate: 1, clipnorm: Float(occurrenceNorm / 2))
+        try sgd.step([table])
+        for i in 0..<g.count {
+            let expected = Double(before[i]) - Double(g[i]) * (occurrenceNorm / 2) / occurrenceNorm
+            #expect(abs(Double(table.value.data[i]) - expected) < 1e-6, "element \(i)")
+        }
+    }
+}

@@ -120,14 +120,21 @@ public class BaseOptimizer: Optimizer {
         }
         guard parameters.contains(where: \.trainable) else { return }
 
+        // The squared L2 norm of a gradient as Keras sees it: for a gradient TensorFlow keeps as
+        // IndexedSlices (an Embedding table, `Parameter.gradientSquares`) the norm is taken over
+        // the occurrences (`tf.clip_by_norm` and Keras's `global_norm` work on the slices' values),
+        // i.e. Σ of the per-occurrence squares.
+        func sumOfSquares(_ p: Parameter) -> Double {
+            let t = p.gradientSquares ?? p.gradient
+            return t.withUnsafeBufferPointer { b in
+                if p.gradientSquares != nil { return b.reduce(0.0) { $0 + Double($1) } }
+                return GradientNorm.sumOfSquares(b.baseAddress!, b.count, partials: normPartials)
+            }
+        }
         var globalClip = GradientClip.none
         if let c = globalClipnorm {
             var total = 0.0
-            for p in parameters where p.trainable && p.value.count > 0 {
-                total += p.gradient.withUnsafeBufferPointer {
-                    GradientNorm.sumOfSquares($0.baseAddress!, $0.count, partials: normPartials)
-                }
-            }
+            for p in parameters where p.trainable && p.value.count > 0 { total += sumOfSquares(p) }
             globalClip = .byGlobalNorm(c, globalNorm: Float(total.squareRoot()))
         }
 
@@ -138,13 +145,13 @@ public class BaseOptimizer: Optimizer {
                 let g = gb.baseAddress!
                 var clip = globalClip
                 if let c = clipnorm {
-                    let s = GradientNorm.sumOfSquares(g, gb.count, partials: normPartials)
-                    clip = .byNorm(c, norm: GradientNorm.norm(sumOfSquares: s))
+                    clip = .byNorm(c, norm: GradientNorm.norm(sumOfSquares: sumOfSquares(p)))
                 } else if let v = clipvalue {
                     clip = .byValue(v)
                 }
+                // Keras's clip_by_global_norm hands back dense tensors: the squares quirk is gone.
                 let squares = p.gradientSquares ?? Tensor(shape: [0])
-                let hasSquares = p.gradientSquares != nil
+                let hasSquares = p.gradientSquares != nil && globalClipnorm == nil
                 squares.withUnsafeBufferPointer { sb in
                     p.value.withUnsafeMutableBufferPointer { wb in
                         update(ParameterUpdate(weight: wb.baseAddress!, gradient: g, count: wb.count, slots: entry.pointers,
