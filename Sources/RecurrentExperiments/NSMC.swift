@@ -3,7 +3,7 @@ import Recurrent
 import RecurrentDatasets
 
 /// `nsmc-lstm`: Naver movie reviews (Korean), the official split. The lecture's preparation
-/// (empty reviews dropped, Hangul-only cleaning, reviews empty after cleaning dropped, its stop
+/// (empty and duplicate reviews dropped, Hangul-only cleaning, reviews empty after cleaning dropped, its stop
 /// words removed), then tokens: by default subwords from a SentencePiece unigram model trained
 /// on the training reviews (the lecture used the Okt morphological analyser, which needs a JVM;
 /// `--tokenization words` uses whitespace words with a Keras Tokenizer instead), padded or cut
@@ -24,9 +24,11 @@ public struct NSMCLSTMExperiment: Experiment {
         trainReviews = ClassificationRun.limited(trainReviews, o.limit)
         testReviews = ClassificationRun.limited(testReviews, o.limit)
         // The lecture: keep Hangul and spaces, drop reviews left empty, remove its stop words.
+        // The lecture also drops reviews whose text repeats an earlier one (`drop_duplicates`).
         func prepare(_ reviews: [NSMCReview]) -> (texts: [String], labels: [Int], dropped: Int) {
             var texts: [String] = [], labels: [Int] = [], dropped = 0
-            for r in reviews {
+            var seen = Set<String>()
+            for r in reviews where seen.insert(r.document ?? "").inserted {
                 let words = KoreanText.removeStopwords(KoreanText.words(KoreanText.clean(r.document ?? "")))
                 if words.isEmpty { dropped += 1; continue }
                 texts.append(words.joined(separator: " "))
