@@ -25,19 +25,20 @@ public struct NSMCLSTMExperiment: Experiment {
         testReviews = ClassificationRun.limited(testReviews, o.limit)
         // The lecture: keep Hangul and spaces, drop reviews left empty, remove its stop words.
         // The lecture also drops reviews whose text repeats an earlier one (`drop_duplicates`).
-        func prepare(_ reviews: [NSMCReview]) -> (texts: [String], labels: [Int], dropped: Int) {
-            var texts: [String] = [], labels: [Int] = [], dropped = 0
+        func prepare(_ reviews: [NSMCReview]) -> (texts: [String], labels: [Int], dropped: Int, duplicates: Int) {
+            var texts: [String] = [], labels: [Int] = [], dropped = 0, duplicates = 0
             var seen = Set<String>()
-            for r in reviews where seen.insert(r.document ?? "").inserted {
+            for r in reviews {
+                guard seen.insert(r.document ?? "").inserted else { duplicates += 1; continue }
                 let words = KoreanText.removeStopwords(KoreanText.words(KoreanText.clean(r.document ?? "")))
                 if words.isEmpty { dropped += 1; continue }
                 texts.append(words.joined(separator: " "))
                 labels.append(r.label)
             }
-            return (texts, labels, dropped)
+            return (texts, labels, dropped, duplicates)
         }
         let train = prepare(trainReviews), test = prepare(testReviews)
-        o.log("after cleaning: \(train.texts.count) training reviews (\(train.dropped) empty dropped), \(test.texts.count) test reviews (\(test.dropped) dropped)")
+        o.log("\(train.duplicates) duplicate training and \(test.duplicates) duplicate test reviews dropped; after cleaning: \(train.texts.count) training reviews (\(train.dropped) empty dropped), \(test.texts.count) test reviews (\(test.dropped) dropped)")
         let subwords = (o.tokenization ?? "subwords") == "subwords"
         let maxlen = o.maxlen ?? (subwords ? 40 : 30)
         var trainSeq: [[Int]], testSeq: [[Int]]
