@@ -8,7 +8,8 @@ Usage (from the repository root, after `make build`):
 Each experiment runs as `.build/release/recurrent run NAME --output runs/NAME --log-format lines`
 under `/usr/bin/time -v` (for the peak memory); its `results.json` gives the accuracy, loss,
 epochs and seconds per epoch. RESULTS.md is rewritten from every run folder present, so
-experiments can be run one at a time (`--only`) and the table regenerated (`--table-only`).
+experiments can be run one at a time (`--only`) and the table regenerated (`--table-only`); a
+"## Notes" section at the end of an existing RESULTS.md is kept.
 Standard library only.
 """
 import argparse
@@ -95,7 +96,7 @@ def table(runs):
             loss = f"{r.get('train_loss', float('nan')):.4f} (train)"
             verdict = ""
         peak = f"{meta['peak_mib']:.0f} MiB" if meta.get("peak_mib") else ""
-        rows.append(f"| {name} | {result} | {lecture} {verdict} | {loss} | {int(r['epochs'])} | {r['seconds_per_epoch']:.1f} | {peak} | {meta.get('wall_seconds', 0):.0f} |")
+        rows.append(f"| {name} | {result} | {lecture} {verdict} | {loss} | {int(r['epochs'])} | {r['seconds_per_epoch']:.3g} | {peak} | {meta.get('wall_seconds', 0):.1f} |")
     text = f"""# Results
 
 The lecture's nine experiments at their default settings (seed 1), run by `scripts/run-all.py`
@@ -105,6 +106,11 @@ model, the history, the charts and an `index.html`.
 | experiment | result | lecture / target | loss | epochs | s/epoch | peak memory | wall s |
 |---|---|---|---|---|---|---|---|
 """ + "\n".join(rows) + "\n"
+    # Keep the hand-written notes (from a line "## Notes" on) of an earlier RESULTS.md.
+    if os.path.exists("RESULTS.md"):
+        old = open("RESULTS.md").read()
+        if "\n## Notes" in old:
+            text += old[old.index("\n## Notes"):]
     with open("RESULTS.md", "w") as fh:
         fh.write(text)
     print(text)
