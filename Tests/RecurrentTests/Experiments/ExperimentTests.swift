@@ -81,6 +81,9 @@ extension Sequential {
 
 /// The shared datasets folder for tests: `RECURRENT_DATA`, else `../shared/data` beside the package.
 enum ExperimentTestData {
+    /// Whether the datasets folder exists (the data tests are skipped, and say so, otherwise).
+    static var available: Bool { FileManager.default.fileExists(atPath: directory.path) }
+
     static var directory: URL {
         if let env = ProcessInfo.processInfo.environment["RECURRENT_DATA"], !env.isEmpty { return URL(fileURLWithPath: env) }
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -27,7 +27,9 @@ struct LectureExperimentTests {
         Case(experiment: "nsmc-lstm", dataset: "nsmc", limit: 600, epochs: 3, maxlen: nil, chance: 0.5),
     ]
 
-    @Test("A classification experiment learns on a slice, and its model reloads", arguments: cases)
+    @Test("A classification experiment learns on a slice, and its model reloads",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"),
+          arguments: cases)
     func classification(_ c: Case) throws {
         let folder = ExperimentTestData.directory.appendingPathComponent(c.dataset)
         try #require(FileManager.default.fileExists(atPath: folder.path), "no \(c.dataset) data at \(folder.path); set RECURRENT_DATA")
@@ -51,7 +53,8 @@ struct LectureExperimentTests {
         #expect(model.attachments["pipeline"] != nil)
     }
 
-    @Test("textgen-lstm learns on a slice of the headlines and generates from a saved model")
+    @Test("textgen-lstm learns on a slice of the headlines and generates from a saved model",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
     func textgenLSTM() throws {
         let folder = ExperimentTestData.directory.appendingPathComponent("nyt_articles")
         try #require(FileManager.default.fileExists(atPath: folder.path), "no NYT data at \(folder.path); set RECURRENT_DATA")
