@@ -96,7 +96,12 @@ public struct DataDirectory: Sendable, Equatable, CustomStringConvertible {
     }
 
     private func hint(_ dataset: DatasetName) -> String {
-        "get it with `\(dataset.downloadCommand)` (data directory \(root.path); set "
+        // A folder other than the one `resolve()` finds was chosen explicitly (`--data-dir`):
+        // the command must name it too, or it would download elsewhere.
+        if root.standardizedFileURL.path != Self.resolve().root.standardizedFileURL.path {
+            return "get it with `\(dataset.downloadCommand) --data-dir \(root.path)`"
+        }
+        return "get it with `\(dataset.downloadCommand)` (data directory \(root.path); set "
             + "\(Self.environmentVariable) to use another)"
     }
 

@@ -58,6 +58,7 @@ public enum Downloader {
             if existing > 0 { request.setValue("bytes=\(existing)-", forHTTPHeaderField: "Range") }
             switch transfer.run(request) {
             case .complete:
+                resumedFrom = transfer.startOffset
                 break attempts
             case .failed(let message):
                 throw RecurrentError.downloadFailed(url: url.absoluteString, message: message)
@@ -102,6 +103,9 @@ public enum Downloader {
         private var expected: Int64?
         private var result: Result = .failed("no response")
         private var writeError: String?
+        /// Where the body was written from: the `.part` size for a 206, 0 for a 200 (a server
+        /// that ignores `Range` sends the whole file again).
+        private(set) var startOffset: Int64 = 0
 
         init(part: URL, offset: Int64, progress: (@Sendable (Int64, Int64?) -> Void)?) {
             self.part = part
@@ -147,10 +151,12 @@ public enum Downloader {
                 }
                 if let total = range.split(separator: "/").last.flatMap({ Int64($0) }) { expected = total }
                 written = offset
+                startOffset = offset
             case 200:
                 // No range support (or a fresh start): write from the beginning.
                 try? fileManager.removeItem(at: part)
                 written = 0
+                startOffset = 0
                 if http.expectedContentLength >= 0 { expected = http.expectedContentLength }
             case 416:
                 result = .rangeNotSatisfiable
