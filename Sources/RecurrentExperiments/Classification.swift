@@ -26,8 +26,7 @@ struct ClassificationSetup {
 enum ClassificationRun {
     static func run(_ s: ClassificationSetup, _ o: ExperimentOptions) throws -> ExperimentResult {
         let model = s.model
-        let optimizer = try makeOptimizer(o.optimizer ?? s.optimizer)
-        if let lr = o.learningRate { optimizer.learningRate = lr }
+        let optimizer = try o.makeOptimizer(default: s.optimizer)
         try model.compile(optimizer: optimizer, loss: s.loss, metrics: ["acc"])
         model.attachments = s.attachments
         model.attachments["pipeline"] = s.pipeline.json

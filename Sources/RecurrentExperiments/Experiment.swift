@@ -27,6 +27,15 @@ public struct ExperimentOptions: Sendable {
     public var log: @Sendable (String) -> Void = { print($0) }
 
     public init(output: URL) { self.output = output }
+
+    /// The optimizer named by `optimizer` (else `fallback`, the lecture's), with `learningRate`
+    /// when one is given.
+    /// - Throws: `invalidConfiguration` for an unknown name.
+    public func makeOptimizer(default fallback: String) throws -> any Optimizer {
+        let made = try RecurrentNN.makeOptimizer(optimizer ?? fallback)
+        if let learningRate { made.learningRate = learningRate }
+        return made
+    }
 }
 
 /// What a run reports: the test metrics, and facts worth a line in RESULTS.md.

@@ -52,6 +52,26 @@ public struct TextGenerationData: Sendable {
     }
 }
 
+extension TextGenerationData {
+    /// Builds `model` for these inputs, compiles it as the lecture (categorical cross-entropy,
+    /// Adam unless the options say otherwise, accuracy), prints its summary and trains it
+    /// (batch 32, 200 epochs by default). Returns the history and the seconds it took.
+    func train(_ model: Sequential, _ o: ExperimentOptions) throws -> (History, Double) {
+        try model.build(inputShape: [maxlen - 1], seed: o.seed)
+        try model.compile(optimizer: o.makeOptimizer(default: "adam"), loss: .categoricalCrossentropy, metrics: ["accuracy"])
+        o.log(model.summary())
+        return try timed {
+            try model.fit(x: x, y: y, batchSize: o.batchSize ?? 32, epochs: o.epochs ?? 200, verbose: o.verbose)
+        }
+    }
+
+    /// Saves what `recurrent generate` needs with the model: the tokenizer and the input length.
+    func attach(to model: Sequential) {
+        model.attachments["tokenizer"] = tokenizer.toJSON()
+        model.attachments["generation"] = JSONValue.object(["input_length": .number(Double(maxlen - 1))]).description
+    }
+}
+
 /// Sampling from a next-word model.
 public enum TextGenerator {
     /// Continues `seed` by `words` words: each step tokenises the text so far, pre-pads it to
@@ -114,14 +134,7 @@ public struct TextGenerationRNNExperiment: Experiment {
             SimpleRNN(o.units ?? 32)
             Dense(data.vocabularySize, activation: .softmax)
         }
-        try model.build(inputShape: [data.maxlen - 1], seed: o.seed)
-        let optimizer = try makeOptimizer(o.optimizer ?? "adam")
-        if let lr = o.learningRate { optimizer.learningRate = lr }
-        try model.compile(optimizer: optimizer, loss: .categoricalCrossentropy, metrics: ["accuracy"])
-        o.log(model.summary())
-        let (history, seconds) = try timed {
-            try model.fit(x: data.x, y: data.y, batchSize: o.batchSize ?? 32, epochs: o.epochs ?? 200, verbose: o.verbose)
-        }
+        let (history, seconds) = try data.train(model, o)
         var rng = RandomGenerator(seed: o.seed)
         var generated: [(String, String)] = []
         var reproduced = 0
@@ -133,8 +146,7 @@ public struct TextGenerationRNNExperiment: Experiment {
             if text == sentence { reproduced += 1 }
             o.log("\(words[0]) → \(text)")
         }
-        model.attachments["tokenizer"] = data.tokenizer.toJSON()
-        model.attachments["generation"] = JSONValue.object(["input_length": .number(Double(data.maxlen - 1))]).description
+        data.attach(to: model)
         let run = try RunFolder(o.output)
         try model.save(to: run.file("model.rnn"))
         try run.writeHistory(history)
@@ -177,14 +189,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
             LSTM(o.units ?? 128)
             Dense(data.vocabularySize, activation: .softmax)
         }
-        try model.build(inputShape: [data.maxlen - 1], seed: o.seed)
-        let optimizer = try makeOptimizer(o.optimizer ?? "adam")
-        if let lr = o.learningRate { optimizer.learningRate = lr }
-        try model.compile(optimizer: optimizer, loss: .categoricalCrossentropy, metrics: ["accuracy"])
-        o.log(model.summary())
-        let (history, seconds) = try timed {
-            try model.fit(x: data.x, y: data.y, batchSize: o.batchSize ?? 32, epochs: o.epochs ?? 200, verbose: o.verbose)
-        }
+        let (history, seconds) = try data.train(model, o)
         var rng = RandomGenerator(seed: o.seed)
         var generated: [(String, String)] = []
         for seed in ["i", "how to", "trump", "the"] {
@@ -193,8 +198,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
             generated.append((seed, text))
             o.log("\(seed) → \(text)")
         }
-        model.attachments["tokenizer"] = data.tokenizer.toJSON()
-        model.attachments["generation"] = JSONValue.object(["input_length": .number(Double(data.maxlen - 1))]).description
+        data.attach(to: model)
         let run = try RunFolder(o.output)
         try model.save(to: run.file("model.rnn"))
         try run.writeHistory(history)

@@ -46,8 +46,7 @@ public struct TimeSeriesExperiment: Experiment {
                 Dense(1)
             }
             try model.build(inputShape: [3, 1], seed: o.seed)
-            let optimizer = try makeOptimizer(o.optimizer ?? "adam")
-            if let lr = o.learningRate { optimizer.learningRate = lr }
+            let optimizer = try o.makeOptimizer(default: "adam")
             try model.compile(optimizer: optimizer, loss: .meanSquaredError)
             if u == units { o.log(model.summary()) }
             let (history, seconds) = try timed {

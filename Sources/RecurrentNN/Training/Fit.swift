@@ -56,8 +56,8 @@ extension Sequential {
                     where: "fit", expected: "a validation split that leaves samples for training and validation",
                     found: "split \(validationSplit) of \(n) samples gives \(splitAt) for training")
             }
-            train = (Self.rows(x, 0..<splitAt), Self.rows(y, 0..<splitAt))
-            validation = (Self.rows(x, splitAt..<n), Self.rows(y, splitAt..<n))
+            train = (x.rows(0..<splitAt), y.rows(0..<splitAt))
+            validation = (x.rows(splitAt..<n), y.rows(splitAt..<n))
         }
         let outputShape = outputShapes.last ?? []
         try compiled.loss.validate(outputShape: outputShape, target: train.y)
@@ -105,7 +105,7 @@ extension Sequential {
             for step in 0..<steps {
                 for c in all { try c.onTrainBatchBegin(model: self, batch: step) }
                 let indices = order[(step * batchSize)..<min(n, (step + 1) * batchSize)]
-                let bx = Self.gather(train.x, indices), by = Self.gather(train.y, indices)
+                let bx = train.x.rows(indices), by = train.y.rows(indices)
                 // The data were checked finite before training, so a non-finite value inside the
                 // network means training diverged: it is reported like a NaN loss.
                 let output: Tensor
@@ -181,7 +181,7 @@ extension Sequential {
         var start = 0
         while start < n {
             let range = start..<min(n, start + batchSize)
-            let bx = Self.rows(x, range), by = Self.rows(y, range)
+            let bx = x.rows(range), by = y.rows(range)
             let output = try withoutBackward { try forward(bx, training: false) }
             let (input, fromLogits, _) = lossInputs(output, loss: loss)
             let value = try loss.evaluate(input, target: by, fromLogits: fromLogits).loss
@@ -243,8 +243,4 @@ extension Sequential {
                                                found: "y of shape \(y.shape)")
         }
     }
-
-    static func rows(_ t: Tensor, _ range: Range<Int>) -> Tensor { t.rows(range) }
-
-    static func gather(_ t: Tensor, _ indices: ArraySlice<Int>) -> Tensor { t.rows(indices) }
 }

@@ -20,18 +20,13 @@ extension Sequential {
     /// The loss on a batch without training (dropout off).
     public func evaluateLoss(_ x: Tensor, _ y: Tensor, loss: Loss) throws -> (loss: Float, output: Tensor) {
         let output = try forward(x, training: false)
-        let (logits, fromLogits) = lossInput(output, loss: loss)
+        let (logits, fromLogits, _) = lossInputs(output, loss: loss)
         return (try loss.evaluate(logits, target: y, fromLogits: fromLogits).loss, output)
     }
 
     /// What the loss is computed from: the logits of a final sigmoid/softmax `Dense` (then
     /// `denseLogits`: the gradient is with respect to that layer's pre-activation), or the output
     /// itself, as logits when compiled with `fromLogits`.
-    func lossInput(_ output: Tensor, loss: Loss) -> (Tensor, Bool) {
-        let (t, fromLogits, _) = lossInputs(output, loss: loss)
-        return (t, fromLogits)
-    }
-
     func lossInputs(_ output: Tensor, loss: Loss) -> (input: Tensor, fromLogits: Bool, denseLogits: Bool) {
         if compiled?.fromLogits == true { return (output, true, false) }
         let (t, f) = denseLossInput(output, loss: loss)

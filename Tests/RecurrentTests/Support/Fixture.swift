@@ -280,3 +280,37 @@ func assertClose(
         """,
         sourceLocation: sourceLocation)
 }
+
+/// A subfolder of `Fixtures/` holding one kind of golden file (`losses/`, `text/`,
+/// `optimizers/`, `fit/`, …): the case names and a typed decoder whose errors name the file.
+struct FixtureFolder: Sendable {
+    let directory: URL
+
+    init(_ name: String) {
+        directory = Fixture.directory.appendingPathComponent(name, isDirectory: true)
+    }
+
+    /// The file names without `.json` starting with `prefix`, sorted.
+    func names(prefix: String = "") -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return files.filter { $0.hasSuffix(".json") && $0.hasPrefix(prefix) }
+            .map { String($0.dropLast(".json".count)) }
+            .sorted()
+    }
+
+    /// Decodes `<name>.json`.
+    func decode<T: Decodable>(_ name: String, as: T.Type = T.self) throws -> T {
+        let url = directory.appendingPathComponent(name + ".json")
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw FixtureError(message: "cannot read fixture '\(name)' at \(url.path): \(error)")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw FixtureError(message: "cannot decode fixture '\(name)' at \(url.path): \(error)")
+        }
+    }
+}

@@ -66,28 +66,7 @@ struct MetricFixture: Decodable, Sendable {
 
 enum LossFixtureFiles {
     /// `Tests/RecurrentTests/Fixtures/losses`.
-    static var directory: URL { Fixture.directory.appendingPathComponent("losses", isDirectory: true) }
-
-    /// The file names without `.json` starting with `prefix`, sorted.
-    static func all(prefix: String) -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".json") && $0.hasPrefix(prefix) }
-            .map { String($0.dropLast(".json".count)) }
-            .sorted()
-    }
-
-    static func decode<T: Decodable>(_ name: String) throws -> T {
-        let url = directory.appendingPathComponent(name + ".json")
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw FixtureError(message: "cannot read fixture '\(name)' at \(url.path): \(error)")
-        }
-        do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch {
-            throw FixtureError(message: "cannot decode fixture '\(name)': \(error)")
-        }
-    }
+    static let folder = FixtureFolder("losses")
+    static func all(prefix: String) -> [String] { folder.names(prefix: prefix) }
+    static func decode<T: Decodable>(_ name: String) throws -> T { try folder.decode(name) }
 }

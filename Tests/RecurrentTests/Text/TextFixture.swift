@@ -7,24 +7,10 @@ import Recurrent
 
 enum TextFixtureFiles {
     /// `Tests/RecurrentTests/Fixtures/text`.
-    static var directory: URL { Fixture.directory.appendingPathComponent("text", isDirectory: true) }
-
-    /// The file names without `.json` starting with `prefix`, sorted.
-    static func all(prefix: String) -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".json") && $0.hasPrefix(prefix) }
-            .map { String($0.dropLast(".json".count)) }
-            .sorted()
-    }
-
-    static func decode<T: Decodable>(_ name: String, as: T.Type = T.self) throws -> T {
-        let url = directory.appendingPathComponent(name + ".json")
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
-        } catch {
-            throw FixtureError(message: "cannot load text fixture '\(name)' at \(url.path): \(error)")
-        }
-    }
+    static let folder = FixtureFolder("text")
+    static var directory: URL { folder.directory }
+    static func all(prefix: String) -> [String] { folder.names(prefix: prefix) }
+    static func decode<T: Decodable>(_ name: String, as: T.Type = T.self) throws -> T { try folder.decode(name) }
 }
 
 /// Strings or token lists: the texts of a fixture case.

@@ -20,16 +20,9 @@ struct FitFixture: Decodable {
     let evaluate: [String: Double]
     let predict: Plain
 
-    static func load(_ name: String) throws -> FitFixture {
-        let url = Fixture.directory.appendingPathComponent("fit/\(name).json")
-        return try JSONDecoder().decode(FitFixture.self, from: Data(contentsOf: url))
-    }
+    static func load(_ name: String) throws -> FitFixture { try FixtureFolder("fit").decode(name) }
 
-    static var names: [String] {
-        let dir = Fixture.directory.appendingPathComponent("fit").path
-        return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }.sorted()
-    }
+    static var names: [String] { FixtureFolder("fit").names() }
 
     /// The Swift model with the fixture's initial weights, compiled like the Keras one.
     func makeModel() throws -> Sequential {

@@ -55,30 +55,11 @@ struct OptimizerFixture: Decodable, Sendable {
         case optimizer, variables, steps
     }
 
-    /// `Tests/RecurrentTests/Fixtures/optimizers`.
-    static var directory: URL { Fixture.directory.appendingPathComponent("optimizers", isDirectory: true) }
-
     /// Loads `Fixtures/optimizers/<name>.json`.
-    static func load(_ name: String) throws -> OptimizerFixture {
-        let url = directory.appendingPathComponent(name + ".json")
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw FixtureError(message: "cannot read optimizer fixture '\(name)' at \(url.path): \(error)")
-        }
-        do {
-            return try JSONDecoder().decode(OptimizerFixture.self, from: data)
-        } catch {
-            throw FixtureError(message: "cannot decode optimizer fixture '\(name)': \(error)")
-        }
-    }
+    static func load(_ name: String) throws -> OptimizerFixture { try FixtureFolder("optimizers").decode(name) }
 
     /// The case names, sorted.
-    static func all() -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) }.sorted()
-    }
+    static func all() -> [String] { FixtureFolder("optimizers").names() }
 
     /// Fresh parameters holding the initial variables.
     func makeParameters() -> [Parameter] {
