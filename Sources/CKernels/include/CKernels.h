@@ -54,6 +54,36 @@ void rc_simple_forward(float *g, const float *bias, float *h, long U);
 /// SimpleRNN (tanh) backward for one row: g = dh · (1 − g²), where g holds h.
 void rc_simple_backward(float *g, const float *dh, long U);
 
+/// One optimizer update over `n` contiguous floats of a weight `w` (Keras's formulas, see the
+/// Swift optimizers; every operation rounded to float32, no fused multiply-adds):
+/// - `g`: the gradient, or NULL for a zero gradient (rows an Embedding's backward left at zero);
+/// - `g2`: NULL to use g² of the clipped g, or Σ of the squared occurrences for a gradient Keras
+///   keeps as IndexedSlices (scaled by (multiplier / divisor)² when the clip scales);
+/// - clip: `scales` → g·multiplier / divisor, then `clamps` → clip(g, −bound, bound);
+/// - weight decay (`decays`): w − (w · weight_decay) · learning_rate before the step;
+/// - `s0`, `s1`, `s2`: the slots in the optimizer's order (unused ones may be NULL).
+typedef struct rc_update {
+    float *w;
+    const float *g;
+    const float *g2;
+    float *s0, *s1, *s2;
+    long n;
+    float multiplier, divisor, bound;
+    int scales, clamps;
+    float weight_decay, learning_rate;
+    int decays;
+} rc_update;
+
+/// Adam: m ← m + (g − m)·c1; v ← v + (g² − v)·c2; amsgrad v̂ ← max(v̂, v);
+/// w ← w − (m·α) / (√v + ε). Slots: m, v, v̂.
+void rc_adam_update(const rc_update *u, float c1, float c2, float alpha, float eps, int amsgrad);
+
+/// RMSprop: v ← ρ·v + (1−ρ)·g²; centered a ← ρ·a + (1−ρ)·g, d = (v − a²) + ε, else d = v + ε;
+/// Δ = (lr·g) / √d; momentum m ← μ·m + Δ, w ← w − m; else w ← w − Δ.
+/// Slots: velocity, then momentum (if `has_momentum`), then average_gradient (if `centered`).
+void rc_rmsprop_update(const rc_update *u, float rho, float one_minus_rho, float eps, float momentum,
+                       int has_momentum, int centered);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,17 +12,23 @@ public final class Parameter: @unchecked Sendable {
     public var value: Tensor {
         get { storedValue }
         _modify {
+            version &+= 1
             yield &storedValue
             precondition(storedValue.shape == shape, "Parameter \(name): shape \(storedValue.shape), expected \(shape)")
         }
     }
     private var storedValue: Tensor
+    /// Changes whenever `value` may have been written (an optimizer step, `assign`, a load), so
+    /// that a cache derived from the weight (see `RecurrentLayer`'s token projection) knows it
+    /// is stale.
+    public private(set) var version = 0
     /// The Keras shape of the weight.
     public let shape: [Int]
     /// dLoss/dValue from the last `backward`, the same shape as `value` (another shape traps).
     public var gradient: Tensor {
         get { storedGradient }
         _modify {
+            rowIsTouched = nil  // a write the owning layer does not describe: treat it as dense
             yield &storedGradient
             precondition(storedGradient.shape == shape, "Parameter \(name): gradient shape \(storedGradient.shape), expected \(shape)")
         }
@@ -40,6 +46,12 @@ public final class Parameter: @unchecked Sendable {
     /// Σ g_occ² where a dense gradient gives (Σ g_occ)². Optimizers use this in place of the
     /// square of `gradient` to give Keras's numbers.
     public internal(set) var gradientSquares: Tensor?
+    /// For a gradient that is sparse by rows (the `Embedding` table): one flag per row of the
+    /// first axis, true for the rows the last `backward` wrote. Every other row of `gradient`
+    /// and of `gradientSquares` is zero, so an optimizer need not read it (Keras still decays
+    /// the slots of those rows and moves their weights; so does Recurrent). nil means dense.
+    /// Any other write to `gradient` resets it to nil.
+    public internal(set) var rowIsTouched: [Bool]?
 
     public init(name: String, value: Tensor, trainable: Bool = true) {
         self.name = name

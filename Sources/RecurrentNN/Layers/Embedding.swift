@@ -36,9 +36,10 @@ public final class Embedding: Layer {
     public private(set) var touchedRows: [Int] = []
 
     // Forward cache: the ids of the last batch, as Int32, and its shape.
-    private var ids: [Int32] = []
+    private(set) var ids: [Int32] = []
     private var lastShape: [Int]?
-    // One flag per vocabulary row, set while the row is in `touchedRows` (allocated at build).
+    // One flag per vocabulary row, set while the row is in `touchedRows` (allocated at build);
+    // lent to `embeddings.rowIsTouched` between backwards.
     private var rowIsTouched: [Bool] = []
 
     /// `build` throws `RecurrentError.invalidConfiguration` when `inputDim` or `outputDim` is not positive.
@@ -108,11 +109,33 @@ public final class Embedding: Layer {
     ///   `notBuilt` before `build`.
     public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
         guard let table = embeddings else { throw RecurrentError.notBuilt(layer: name) }
+        try readIDs(input)
+        let n = input.count, d = outputDim
+        // Gather: one memcpy of `outputDim` floats per position into uninitialised storage.
+        let data = [Float](unsafeUninitializedCapacity: n * d) { out, initialized in
+            table.value.withUnsafeBufferPointer { e in
+                ids.withUnsafeBufferPointer { idp in
+                    let src = e.baseAddress!, dst = out.baseAddress!
+                    for i in 0..<n {
+                        (dst + i * d).initialize(from: src + Int(idp[i]) * d, count: d)
+                    }
+                }
+            }
+            initialized = n * d
+        }
+        return Tensor(uncheckedShape: input.shape + [d], data: data)
+    }
+
+    /// Checks `input` (`(batch, timesteps)`, non-empty, integer ids in `0..<inputDim`) and
+    /// converts it into `ids`, remembering its shape for `backward`.
+    /// - Throws: `shapeMismatch` or `invalidValue` naming this layer and the first bad position.
+    func readIDs(_ input: Tensor) throws {
+        guard embeddings != nil else { throw RecurrentError.notBuilt(layer: name) }
         try Check.rank(input, 2, layer: name, meaning: "(batch, timesteps) of token ids")
         guard input.count > 0 else {
             throw RecurrentError.shapeMismatch(where: name, expected: "a non-empty input", found: "shape \(input.shape)")
         }
-        let n = input.count, timesteps = input.shape[1], d = outputDim
+        let n = input.count, timesteps = input.shape[1]
         if ids.count != n { ids = [Int32](repeating: 0, count: n) }
         // Validate and convert every id before touching the output.
         let bad: Int? = input.withUnsafeBufferPointer { x in
@@ -135,19 +158,6 @@ public final class Embedding: Layer {
                 found: "\(v) at position [\(i / timesteps), \(i % timesteps)]")
         }
         lastShape = input.shape
-        // Gather: one memcpy of `outputDim` floats per position into uninitialised storage.
-        let data = [Float](unsafeUninitializedCapacity: n * d) { out, initialized in
-            table.value.withUnsafeBufferPointer { e in
-                ids.withUnsafeBufferPointer { idp in
-                    let src = e.baseAddress!, dst = out.baseAddress!
-                    for i in 0..<n {
-                        (dst + i * d).initialize(from: src + Int(idp[i]) * d, count: d)
-                    }
-                }
-            }
-            initialized = n * d
-        }
-        return Tensor(uncheckedShape: input.shape + [d], data: data)
     }
 
     /// With `maskZero`: `(batch, timesteps)` with 1 where the id is not 0; otherwise nil.
@@ -210,6 +220,7 @@ public final class Embedding: Layer {
             }
         }
         table.gradientSquares = squares
+        table.rowIsTouched = rowIsTouched  // after the writes to `gradient`, which reset it
         return nil
     }
 }

@@ -84,10 +84,25 @@ public final class Sequential {
         guard inputShape != nil else { throw RecurrentError.notBuilt(layer: "sequential") }
         var current = x
         var mask: Tensor? = nil
-        for layer in layers {
+        var i = 0
+        while i < layers.count {
+            let layer = layers[i]
+            // Inference through an Embedding into a recurrent layer: projected token rows (see
+            // `TokenProjection`) in place of the embedding's output.
+            if !training, let embedding = layer as? Embedding, i + 1 < layers.count,
+               let recurrent = layers[i + 1] as? RecurrentLayer {
+                let embeddingMask = embedding.outputMask(input: current, mask: mask)
+                if let y = try recurrent.forward(tokens: current, through: embedding, mask: embeddingMask, training: training) {
+                    mask = recurrent.outputMask(input: current, mask: embeddingMask)
+                    current = y
+                    i += 2
+                    continue
+                }
+            }
             let y = try layer.forward(current, mask: mask, training: training)
             mask = layer.outputMask(input: current, mask: mask)
             current = y
+            i += 1
         }
         return current
     }

@@ -4,13 +4,27 @@ import CKernels
 ///
 /// Layouts: `gates` is `(B, T, G)` in time order, `hs`/`cs`/`acs` are `(B, T, U)` in processing
 /// order (step `s` reads time `t = goBackwards ? T-1-s : s`), `rh` is `(B, T, U)` in time order.
+
+/// Where a streaming forward takes each step's input projection `x_t·K` (`(rows, G)`) from.
+enum StepSource {
+    /// A product of the step's input rows `x` (`(B, T, F)`) with the kernel `(F, G)`.
+    case product(x: UnsafePointer<Float>, kernel: UnsafePointer<Float>)
+    /// A copy of row `ids[b, t]` of a table of projected tokens (`(vocabulary, G)`, see
+    /// `TokenProjection`).
+    case table(ids: UnsafePointer<Int32>, rows: UnsafePointer<Float>)
+}
+
 extension RecurrentLayer {
-    func runForward(_ input: Tensor, mask: Tensor?, B: Int, T: Int) {
+    /// Runs the recurrence over `input` `(B, T, F)`, or, with `tokens`, over token ids
+    /// `(B, T)` whose projections are rows of a `TokenProjection` table (inference only).
+    func runForward(_ input: Tensor, mask: Tensor?, B: Int, T: Int,
+                    tokens: (ids: UnsafePointer<Int32>, rows: UnsafePointer<Float>)? = nil) {
         let U = units, G = gateWidth, F = inputDim
         // Without a backward to come, the input projection is done step by step into a small
         // per-core buffer that stays in cache, instead of one (B·T, G) GEMM whose output (245 MB
         // for the IMDB shape at batch 256) streams through memory twice.
         let streaming = !recordsForBackward && inputMasks.isEmpty
+        precondition(tokens == nil || streaming, "token projections are for inference only")
         _ = hs.reserve(B * T * U)
         if kind == .lstm { _ = cs.reserve(B * T * U); _ = acs.reserve(B * T * U) }
         if case .gru = kind { _ = rh.reserve(B * T * U) }
@@ -32,8 +46,13 @@ extension RecurrentLayer {
                 withOptionalPointer(maskData) { mp in
                     input.withUnsafeBufferPointer { xb in
                         K.withUnsafeBufferPointer { kb in
-                            let source: (x: UnsafePointer<Float>, k: UnsafePointer<Float>)? =
-                                streaming ? (xb.baseAddress!, kb.baseAddress!) : nil
+                            let source: StepSource? = if let tokens {
+                                .table(ids: tokens.ids, rows: tokens.rows)
+                            } else if streaming {
+                                .product(x: xb.baseAddress!, kernel: kb.baseAddress!)
+                            } else {
+                                nil
+                            }
                             let ctx = UnsafeSendable((rb.baseAddress!, bias.isEmpty ? nil : bb.baseAddress, mp, source))
                             Parallel.forEach(slices.count) { w in
                                 let (r, b, m, src) = ctx.value
@@ -69,7 +88,7 @@ extension RecurrentLayer {
     /// and kernel), each step first computes its own input projection into a per-core buffer.
     func forwardSlice(_ rows: Range<Int>, B: Int, T: Int, R: UnsafePointer<Float>,
                       bias: UnsafePointer<Float>?, mask: UnsafePointer<Float>?,
-                      streamFrom source: (x: UnsafePointer<Float>, k: UnsafePointer<Float>)? = nil) {
+                      streamFrom source: StepSource? = nil) {
         let U = units, G = gateWidth, n = rows.count, b0 = rows.lowerBound, F = inputDim
         if n == 0 { return }
         // Streaming without returnSequences keeps h, c and act(c) in two-slot rings per core
@@ -102,8 +121,13 @@ extension RecurrentLayer {
             let P: UnsafeMutablePointer<Float>
             if let source {
                 P = local
-                BLAS.gemm(m: n, n: G, k: F, a: source.x + (b0 * T + t) * F, lda: T * F, b: source.k, ldb: G,
-                          beta: 0, c: P, ldc: G)
+                switch source {
+                case let .product(x, kernel):
+                    BLAS.gemm(m: n, n: G, k: F, a: x + (b0 * T + t) * F, lda: T * F, b: kernel, ldb: G,
+                              beta: 0, c: P, ldc: G)
+                case let .table(ids, rows):
+                    for j in 0..<n { (P + j * G).update(from: rows + Int(ids[(b0 + j) * T + t]) * G, count: G) }
+                }
             } else {
                 P = gp + (b0 * T + t) * G
             }

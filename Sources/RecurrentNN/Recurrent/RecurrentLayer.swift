@@ -97,6 +97,8 @@ public class RecurrentLayer: Layer {
     let hMaskedBuffer = Buffer()
     let xhBuffer = Buffer()     // backward: [x | h₋₁ | 1] rows, time order
     var rng = RandomGenerator(seed: 0)
+    /// Inference through an Embedding: its rows times `kernel` (see `TokenProjection`).
+    var tokenProjection: TokenProjection?
     /// The generator of the dropout masks (see `Layer.randomGenerators`).
     public var randomGenerators: [RandomGenerator] {
         get { [rng] }

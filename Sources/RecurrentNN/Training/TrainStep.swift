@@ -19,7 +19,7 @@ extension Sequential {
 
     /// The loss on a batch without training (dropout off).
     public func evaluateLoss(_ x: Tensor, _ y: Tensor, loss: Loss) throws -> (loss: Float, output: Tensor) {
-        let output = try forward(x, training: false)
+        let output = try withoutBackward { try forward(x, training: false) }
         let (logits, fromLogits, _) = lossInputs(output, loss: loss)
         return (try loss.evaluate(logits, target: y, fromLogits: fromLogits).loss, output)
     }

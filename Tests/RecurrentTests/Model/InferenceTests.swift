@@ -1,5 +1,6 @@
 import Testing
 import Recurrent
+@testable import RecurrentNN
 
 /// `predict` streams the input projection step by step (nothing kept for backward); it must give
 /// the outputs of the recording forward pass.
@@ -44,5 +45,57 @@ struct InferenceTests {
         // After predict the layers record again: backward works.
         _ = try model.forward(x, training: false)
         _ = try model.backward(Tensor(shape: recorded.shape, repeating: 0.1))
+    }
+
+    /// `predict` through an Embedding into a recurrent layer keeps the projected token rows
+    /// (`E[id]·K`) between calls; a change of either weight must be seen by the next call.
+    @Test(arguments: ["lstm", "gru", "simple"])
+    func projectedTokensFollowWeightChanges(_ cell: String) throws {
+        let T = 7
+        let model = Sequential([
+            Embedding(inputDim: 40, outputDim: 4),
+            Self.recurrent(cell, returnSequences: false, goBackwards: false),
+            Dense(1, activation: .sigmoid),
+        ])
+        try model.build(inputShape: [T], seed: 3)
+        var rng = RandomGenerator(seed: 9)
+        var x = Tensor(shape: [12, T])
+        for i in 0..<x.count { x.data[i] = Float(rng.next() % 40) }
+        func worstDifference() throws -> Float {
+            let recorded = try model.forward(x, training: false)
+            let predicted = try model.predict(x, batchSize: 5)
+            return zip(recorded.data, predicted.data).map { abs($0 - $1) }.max() ?? 0
+        }
+        #expect(try worstDifference() <= 1e-6)
+        // predict took the projected-token path.
+        let recurrent = try #require(model.layers[1] as? RecurrentLayer)
+        #expect(recurrent.tokenProjection != nil)
+        // A training step changes the embedding rows and the kernel.
+        try model.compile(optimizer: Adam(learningRate: 0.05), loss: .binaryCrossentropy)
+        let y = try Tensor(shape: [12, 1], data: (0..<12).map { Float($0 % 2) })
+        let before = try model.predict(x, batchSize: 12)
+        _ = try model.fit(x: x, y: y, batchSize: 12, epochs: 1, verbose: .silent)
+        let after = try model.predict(x, batchSize: 12)
+        #expect(zip(before.data, after.data).contains { $0 != $1 })
+        #expect(try worstDifference() <= 1e-6)
+        // So does assigning a weight directly.
+        let table = model.layers[0].parameters[0]
+        try table.assign(Tensor(shape: table.shape, repeating: 0.01), layer: "embedding")
+        #expect(try worstDifference() <= 1e-6)
+        let kernel = model.layers[1].parameters[0]
+        try kernel.assign(Tensor(shape: kernel.shape, repeating: -0.02), layer: model.layers[1].name)
+        #expect(try worstDifference() <= 1e-6)
+    }
+
+    /// A bad token id still names the Embedding when `predict` takes the projected-token path.
+    @Test func badTokenThroughPredictNamesTheEmbedding() throws {
+        let model = Sequential([Embedding(inputDim: 10, outputDim: 4, name: "words"), LSTM(3), Dense(1)])
+        try model.build(inputShape: [5], seed: 1)
+        let x = try Tensor(shape: [2, 5], data: [1, 2, 3, 4, 5, 6, 7, 12, 1, 1])
+        #expect {
+            _ = try model.predict(x)
+        } throws: { error in
+            "\(error)".contains("words") && "\(error)".contains("12")
+        }
     }
 }

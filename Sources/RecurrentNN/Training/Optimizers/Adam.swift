@@ -1,3 +1,4 @@
+import CKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -15,8 +16,10 @@ import Darwin
 /// Slots: `momentum`, `velocity`, and `velocity_hat` with amsgrad, each the shape of its
 /// parameter. Defaults as Keras: lr 0.001, β₁ 0.9, β₂ 0.999, ε 1e-7, no amsgrad, no weight
 /// decay. `1 − β` is computed in double and rounded to float32, as Keras's Python arithmetic.
-/// Clipping and weight decay: see `BaseOptimizer`. Every weight is updated densely each step
-/// (as Keras does), vectorised and split across the cores.
+/// Clipping and weight decay: see `BaseOptimizer`. Every weight is updated each step, as Keras
+/// does, by a C kernel (`rc_adam_update`, vectorised for AVX-512/AVX2 with runtime dispatch)
+/// split across the cores; the rows of an Embedding table that the batch did not use have a
+/// zero gradient, which is then not read.
 public class Adam: BaseOptimizer {
     /// In [0, 1).
     public let beta1: Float
@@ -60,26 +63,10 @@ public class Adam: BaseOptimizer {
     }
 
     override func update(_ u: ParameterUpdate) {
-        typealias V = VectorMath.V
-        let t = Float(u.localStep)
-        let alpha = Self.alpha(u.learningRate, beta1, beta2, t)
-        let a = V(repeating: alpha), e = V(repeating: epsilon)
-        let c1 = V(repeating: Float(1 - KerasNumber.double(beta1))), c2 = V(repeating: Float(1 - KerasNumber.double(beta2)))
-        let w = u.weight, m = u.slots[0], v = u.slots[1]
-        let vHat = amsgrad ? u.slots[2] : nil
-        u.forEachLanes { i, k in
-            let g = u.gradient(i, k)
-            var mv = Lanes.load(m + i, k), vv = Lanes.load(v + i, k)
-            mv = mv + (g - mv) * c1
-            vv = vv + (u.squaredGradient(i, k, g) - vv) * c2
-            Lanes.store(mv, m + i, k)
-            Lanes.store(vv, v + i, k)
-            if let vHat {
-                vv = pointwiseMax(Lanes.load(vHat + i, k), vv)
-                Lanes.store(vv, vHat + i, k)
-            }
-            Lanes.store(u.decayedWeight(i, k) - (mv * a) / (vv.squareRoot() + e), w + i, k)
-        }
+        let alpha = Self.alpha(u.learningRate, beta1, beta2, Float(u.localStep))
+        let c1 = Float(1 - KerasNumber.double(beta1)), c2 = Float(1 - KerasNumber.double(beta2))
+        let epsilon = epsilon, amsgrad: Int32 = amsgrad ? 1 : 0
+        u.forEachPiece { rc_adam_update($0, c1, c2, alpha, epsilon, amsgrad) }
     }
 
     /// α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ) in float32, in Keras's order.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// What Keras's `BaseOptimizer` does around every optimizer's own update
 /// (keras/src/optimizers/base_optimizer.py, `apply` and `_backend_apply_gradients`), shared by
 /// `SGD`, `RMSprop`, `Adam` and `AdamW`. Not subclassable outside Recurrent.
@@ -152,11 +154,17 @@ public class BaseOptimizer: Optimizer {
                 // Keras's clip_by_global_norm hands back dense tensors: the squares quirk is gone.
                 let squares = p.gradientSquares ?? Tensor(shape: [0])
                 let hasSquares = p.gradientSquares != nil && globalClipnorm == nil
+                // Rows an Embedding's backward did not write hold a zero gradient; when the clip
+                // keeps zero at zero, the update of those rows needs no gradient read.
+                let rows = clip.keepsZero ? p.rowIsTouched ?? [] : []
                 squares.withUnsafeBufferPointer { sb in
-                    p.value.withUnsafeMutableBufferPointer { wb in
-                        update(ParameterUpdate(weight: wb.baseAddress!, gradient: g, count: wb.count, slots: entry.pointers,
-                                               learningRate: lr, localStep: localStep, clip: clip, weightDecay: weightDecay,
-                                               squares: hasSquares ? sb.baseAddress : nil))
+                    rows.withUnsafeBufferPointer { rb in
+                        p.value.withUnsafeMutableBufferPointer { wb in
+                            update(ParameterUpdate(weight: wb.baseAddress!, gradient: g, count: wb.count, slots: entry.pointers,
+                                                   learningRate: lr, localStep: localStep, clip: clip, weightDecay: weightDecay,
+                                                   squares: hasSquares ? sb.baseAddress : nil,
+                                                   rowIsTouched: rb.isEmpty ? nil : rb.baseAddress, rowCount: rb.count))
+                        }
                     }
                 }
             }
@@ -239,20 +247,10 @@ struct ParameterUpdate {
     let weightDecay: Float?
     /// `Parameter.gradientSquares` (an Embedding table), nil for dense gradients.
     let squares: UnsafePointer<Float>?
-
-    /// The squared gradient of lanes `i..<i+k` as Keras's second moments see it: `g²` of the
-    /// clipped gradient `g`, or, for a gradient Keras keeps as IndexedSlices, the sum of the
-    /// squares of its occurrences (`Parameter.gradientSquares`), scaled like `g` by a norm clip.
-    /// With `clipvalue` on such a weight the occurrences cannot be clipped one by one, so `g²` is
-    /// used: the one place where Recurrent's numbers can differ from Keras's.
-    @inline(__always)
-    func squaredGradient(_ i: Int, _ k: Int, _ g: V) -> V {
-        guard let squares, !clip.clamps else { return g * g }
-        let s = Lanes.load(squares + i, k)
-        guard clip.scales else { return s }
-        let f = V(repeating: clip.multiplier / clip.divisor)
-        return s * f * f
-    }
+    /// `Parameter.rowIsTouched` (`rowCount` flags, rows of `count / rowCount` floats), nil for a
+    /// dense gradient or a clip that would not keep a zero gradient at zero.
+    var rowIsTouched: UnsafePointer<Bool>? = nil
+    var rowCount = 0
 
     /// The clipped gradient of lanes `i..<i+k`.
     @inline(__always)
@@ -265,6 +263,43 @@ struct ParameterUpdate {
         let w = Lanes.load(weight + i, k)
         guard let wd = weightDecay else { return w }
         return w - (w * V(repeating: wd)) * V(repeating: learningRate)
+    }
+
+    /// Runs a C update kernel (`rc_adam_update`, `rc_rmsprop_update`) over the parameter in
+    /// contiguous pieces, split across the cores like `forEachLanes`. With row flags, runs of
+    /// rows that the backward left at zero go with a NULL gradient, so they are not read.
+    /// - The squared gradient the kernel uses is g² of the clipped g, or, for a gradient Keras
+    ///   keeps as IndexedSlices, `squares` scaled like g by a norm clip. With `clipvalue` on
+    ///   such a weight the occurrences cannot be clipped one by one, so g² is used: the one
+    ///   place where Recurrent's numbers can differ from Keras's.
+    func forEachPiece(_ kernel: (UnsafePointer<rc_update>) -> Void) {
+        let parts = max(1, min(Parallel.workerCount, count / Lanes.minChunk))
+        let rows = rowIsTouched.flatMap { rowCount > 0 && count % rowCount == 0 ? $0 : nil }
+        let slot = { (j: Int) in j < slots.count ? slots[j] : nil }
+        func run(_ range: Range<Int>, withGradient: Bool) {
+            let lo = range.lowerBound
+            var u = rc_update(
+                w: weight + lo, g: withGradient ? gradient + lo : nil, g2: squares.map { $0 + lo },
+                s0: slot(0).map { $0 + lo }, s1: slot(1).map { $0 + lo }, s2: slot(2).map { $0 + lo },
+                n: range.count, multiplier: clip.multiplier, divisor: clip.divisor, bound: clip.bound,
+                scales: clip.scales ? 1 : 0, clamps: clip.clamps ? 1 : 0,
+                weight_decay: weightDecay ?? 0, learning_rate: learningRate, decays: weightDecay != nil ? 1 : 0)
+            kernel(&u)
+        }
+        Parallel.forEach(parts) { part in
+            guard let touched = rows else {
+                return run((part * count / parts)..<((part + 1) * count / parts), withGradient: true)
+            }
+            let d = count / rowCount
+            var r = part * rowCount / parts
+            let end = (part + 1) * rowCount / parts
+            while r < end {
+                var e = r + 1
+                while e < end && touched[e] == touched[r] { e += 1 }
+                run((r * d)..<(e * d), withGradient: touched[r])
+                r = e
+            }
+        }
     }
 
     /// Runs `body(i, k)` over every lane group of the parameter (`k` = 16 but for the last), split across the cores.

@@ -42,6 +42,12 @@ struct GradientClip: Sendable {
         GradientClip(bound: clipvalue, clamps: true)
     }
 
+    /// Whether a zero gradient stays exactly +0 (false for a NaN or infinite norm scale).
+    var keepsZero: Bool {
+        let z = apply(V())
+        return (0..<V.scalarCount).allSatisfy { z[$0] == 0 && z[$0].sign == .plus }
+    }
+
     @inline(__always)
     func apply(_ g: V) -> V {
         var g = g

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Keras 3 `RMSprop` (keras/src/optimizers/rmsprop.py):
 ///
 ///     v ← ρ · v + (1 − ρ) · g²
@@ -49,31 +51,8 @@ public final class RMSprop: BaseOptimizer {
     }
 
     override func update(_ u: ParameterUpdate) {
-        typealias V = VectorMath.V
-        let lr = V(repeating: u.learningRate), r = V(repeating: rho), eps = V(repeating: epsilon)
-        let oneMinusRho = V(repeating: Float(1 - KerasNumber.double(rho)))
-        let mu = V(repeating: momentum)
-        let w = u.weight, vel = u.slots[0]
-        let mom = momentum > 0 ? u.slots[1] : nil
-        let avg = centered ? u.slots[slotNames.count - 1] : nil
-        u.forEachLanes { i, k in
-            let g = u.gradient(i, k)
-            let v = r * Lanes.load(vel + i, k) + oneMinusRho * u.squaredGradient(i, k, g)
-            Lanes.store(v, vel + i, k)
-            var denominator = v + eps
-            if let avg {
-                let a = r * Lanes.load(avg + i, k) + oneMinusRho * g
-                Lanes.store(a, avg + i, k)
-                denominator = (v - a * a) + eps
-            }
-            let increment = (lr * g) / denominator.squareRoot()
-            if let mom {
-                let m = mu * Lanes.load(mom + i, k) + increment
-                Lanes.store(m, mom + i, k)
-                Lanes.store(u.decayedWeight(i, k) - m, w + i, k)
-            } else {
-                Lanes.store(u.decayedWeight(i, k) - increment, w + i, k)
-            }
-        }
+        let rho = rho, oneMinusRho = Float(1 - KerasNumber.double(rho)), epsilon = epsilon, momentum = momentum
+        let hasMomentum: Int32 = momentum > 0 ? 1 : 0, centered: Int32 = centered ? 1 : 0
+        u.forEachPiece { rc_rmsprop_update($0, rho, oneMinusRho, epsilon, momentum, hasMomentum, centered) }
     }
 }

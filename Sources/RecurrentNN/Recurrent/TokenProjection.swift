@@ -1,0 +1,83 @@
+/// Inference through an `Embedding` that feeds a recurrent layer directly.
+///
+/// The layer's input projection of token id `r` is always `E[r]·K` (`E` the embedding table
+/// `(vocabulary, F)`, `K` the kernel `(F, G)`). In inference (nothing kept for backward, no
+/// dropout) the layer computes the whole `(vocabulary, G)` table `E·K` with one GEMM and keeps
+/// it until either weight changes (`Parameter.version`); each step's projection is then a row
+/// copy instead of a `(rows, F) × (F, G)` product. The table costs one product over the
+/// vocabulary per weight change (20 ms for 35,000 × 100 × 512 on two cores), which a pass over
+/// more tokens than the vocabulary holds repays. It is computed whole, never row by row as
+/// batches need them, so that an output depends only on the weights and the input, not on
+/// which batches came before; it can differ from the recording forward pass in the last bits
+/// (another summation order inside BLAS).
+///
+/// Used by `Sequential.forward` when `training` is false and the layer's `recordsForBackward`
+/// is false (`predict`, `evaluate`), for tables up to `TokenProjection.maxFloats` floats.
+final class TokenProjection {
+    /// The largest table kept: 64 Mi floats (256 MiB); a 35,000-word vocabulary into an LSTM(128)
+    /// needs 17.9 Mi.
+    static let maxFloats = 64 << 20
+
+    let embedding: ObjectIdentifier
+    let embeddingVersion: Int
+    let kernelVersion: Int
+    /// `(vocabulary, G)`: row r is `E[r]·K`.
+    let rows: Buffer
+
+    init(embedding: Embedding, table: Parameter, kernel: Parameter, rows: Buffer) {
+        self.embedding = ObjectIdentifier(embedding)
+        embeddingVersion = table.version
+        kernelVersion = kernel.version
+        self.rows = rows
+    }
+
+    func isCurrent(for embedding: Embedding, table: Parameter, kernel: Parameter) -> Bool {
+        self.embedding == ObjectIdentifier(embedding) && embeddingVersion == table.version && kernelVersion == kernel.version
+    }
+}
+
+extension RecurrentLayer {
+    /// `embedding.forward(tokens)` followed by `forward`, in inference, through the table of
+    /// projected tokens (see `TokenProjection`). Returns nil, having changed nothing, when the
+    /// shortcut does not apply: training, `recordsForBackward`, another feature width, a table
+    /// too large, or a non-finite embedding row (the ordinary path then reports it).
+    /// - Throws: what `embedding.forward` throws for bad ids (naming the embedding), or a bad mask.
+    func forward(tokens: Tensor, through embedding: Embedding, mask: Tensor?, training: Bool) throws -> Tensor? {
+        guard !training, !recordsForBackward, isBuilt, let table = embedding.embeddings,
+              embedding.outputDim == inputDim, embedding.inputDim * gateWidth <= TokenProjection.maxFloats
+        else { return nil }
+        try embedding.readIDs(tokens)
+        try Check.mask(mask, for: tokens, layer: name)
+        let B = tokens.shape[0], T = tokens.shape[1]
+        guard fillTokenProjection(embedding: embedding, table: table) else { return nil }
+        lastInput = nil
+        lastMask = mask
+        lastTraining = false
+        lastBatch = B
+        lastSteps = T
+        drawDropoutMasks(batch: B, training: false)
+        embedding.ids.withUnsafeBufferPointer { ids in
+            runForward(Tensor(shape: [0]), mask: mask, B: B, T: T, tokens: (ids.baseAddress!, UnsafePointer(tokenProjection!.rows.pointer)))
+        }
+        return collectOutputs(B: B, T: T)[0]
+    }
+
+    /// Makes sure `tokenProjection` is `E·K` for the current weights; false (nothing kept) when
+    /// the embedding table holds a non-finite value.
+    private func fillTokenProjection(embedding: Embedding, table: Parameter) -> Bool {
+        if let current = tokenProjection, current.isCurrent(for: embedding, table: table, kernel: kernel) { return true }
+        tokenProjection = nil
+        let F = inputDim, G = gateWidth, V = embedding.inputDim
+        let rows = Buffer(count: V * G)
+        let finite: Bool = table.value.withUnsafeBufferPointer { e in
+            guard e.allSatisfy(\.isFinite) else { return false }
+            kernel.value.withUnsafeBufferPointer { kb in
+                BLAS.gemmParallel(m: V, n: G, k: F, a: e.baseAddress!, lda: F, b: kb.baseAddress!, ldb: G, c: rows.pointer, ldc: G)
+            }
+            return true
+        }
+        guard finite else { return false }
+        tokenProjection = TokenProjection(embedding: embedding, table: table, kernel: kernel, rows: rows)
+        return true
+    }
+}
