@@ -73,18 +73,37 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
+# Steps cycle through this many random batches (as Recurrent's bench does), so that the rows
+# of an embedding a step uses change from step to step as in real training.
+POOL = 8
+
+
 def make_data(case, mode):
+    """POOL random batches (token ids and targets) for the case's shapes."""
     import numpy as np
 
     vocab, _, _, _, seq_len, classes = CASES[case]
     rng = np.random.default_rng(SEED)
     batch = BATCH[mode]
-    x = rng.integers(1, vocab, size=(batch, seq_len), dtype=np.int64)
-    if classes == 1:
-        y = rng.integers(0, 2, size=(batch, 1)).astype(np.float32)
-    else:
-        y = rng.integers(0, classes, size=(batch,), dtype=np.int64)
-    return x, y
+    xs, ys = [], []
+    for _ in range(POOL):
+        xs.append(rng.integers(1, vocab, size=(batch, seq_len), dtype=np.int64))
+        if classes == 1:
+            ys.append(rng.integers(0, 2, size=(batch, 1)).astype(np.float32))
+        else:
+            ys.append(rng.integers(0, classes, size=(batch,), dtype=np.int64))
+    return xs, ys
+
+
+def cycle(items):
+    """A function that returns the next item of `items` at each call, round and round."""
+    state = {"i": -1}
+
+    def nxt():
+        state["i"] = (state["i"] + 1) % len(items)
+        return items[state["i"]]
+
+    return nxt
 
 
 def _busy_seconds():
@@ -201,9 +220,8 @@ def torch_worker(args):
         vocab, embed, cell, units, _, classes = CASES[case]
         model = Net(vocab, embed, cell, units, classes)
         for mode in args.modes:
-            x_np, y_np = make_data(case, mode)
-            x = torch.from_numpy(x_np)
-            y = torch.from_numpy(y_np)
+            xs_np, ys_np = make_data(case, mode)
+            batches = cycle([(torch.from_numpy(a), torch.from_numpy(b)) for a, b in zip(xs_np, ys_np)])
             flags = ["FTZ" if args.torch_flush_denormal else "no FTZ", "mkldnn" if args.torch_mkldnn else "no mkldnn"]
             if mode == "train":
                 model.train()
@@ -215,6 +233,7 @@ def torch_worker(args):
                 loss_fn = nn.BCEWithLogitsLoss() if classes == 1 else nn.CrossEntropyLoss()
 
                 def step():
+                    x, y = batches()
                     opt.zero_grad(set_to_none=True)
                     loss = loss_fn(model(x), y)
                     loss.backward()
@@ -225,6 +244,7 @@ def torch_worker(args):
                 flags.append("inference_mode")
 
                 def step():
+                    x, _ = batches()
                     with torch.inference_mode():
                         return model(x)
 
@@ -267,21 +287,22 @@ def keras_worker(args):
                 jit_compile=jit,
             )
             for mode in args.modes:
-                x_np, y_np = make_data(case, mode)
-                x = tf.constant(x_np.astype("int32"))
-                y = tf.constant(y_np if classes == 1 else y_np.astype("int32"))
+                xs_np, ys_np = make_data(case, mode)
+                batches = cycle([(tf.constant(a.astype("int32")), tf.constant(b if classes == 1 else b.astype("int32")))
+                                 for a, b in zip(xs_np, ys_np)])
                 flags = ["XLA" if jit else "no XLA", f"inter-op {args.keras_inter_op}"]
                 if mode == "train":
                     flags.append("train_on_batch")
 
                     def step():
+                        x, y = batches()
                         # Returns the loss as NumPy: blocks until the step is done.
                         return model.train_on_batch(x, y)
                 elif args.keras_infer == "predict_on_batch":
                     flags.append("predict_on_batch")
 
                     def step():
-                        return model.predict_on_batch(x)
+                        return model.predict_on_batch(batches()[0])
                 else:
                     # The bare compiled forward pass: what predict_on_batch runs,
                     # minus its per-call data-adapter and callback overhead.
@@ -289,7 +310,7 @@ def keras_worker(args):
                     fwd = tf.function(lambda t: model(t, training=False), jit_compile=jit, reduce_retracing=True)
 
                     def step():
-                        return fwd(x).numpy()  # .numpy() blocks until the result exists
+                        return fwd(batches()[0]).numpy()  # .numpy() blocks until the result exists
 
                 m = measure(step, args.warmup, args.seconds, args.repeats, idle_wait=args.wait_idle)
                 emit(args, "keras", case, mode, m, version, ", ".join(flags))

@@ -115,16 +115,29 @@ struct BenchCase {
         return 2 * Double(length) * (Double(embed) * g + Double(units) * g) + 2 * Double(units * outputs)
     }
 
+    /// Distinct random batches the timed steps cycle through.
+    static let pool = 8
+
     func measure(train: Bool, batch: Int, seconds: Double) throws -> BenchResult {
         let model = try makeModel()
         var rng = RandomGenerator(seed: 7)
-        var x = Tensor(shape: [batch, length])
-        for i in 0..<x.count { x.data[i] = Float(1 + Int(rng.next() % UInt64(vocab - 1))) }
-        var y = Tensor(shape: outputs == 1 ? [batch, 1] : [batch])
-        for i in 0..<y.count { y.data[i] = Float(Int(rng.next() % UInt64(max(outputs, 2)))) }
+        // Steps cycle through `Self.pool` random batches (as bench/peers.py does), so that the
+        // embedding rows a step uses change as in real training.
+        var xs: [Tensor] = [], ys: [Tensor] = []
+        for _ in 0..<Self.pool {
+            var x = Tensor(shape: [batch, length])
+            for i in 0..<x.count { x.data[i] = Float(1 + Int(rng.next() % UInt64(vocab - 1))) }
+            var y = Tensor(shape: outputs == 1 ? [batch, 1] : [batch])
+            for i in 0..<y.count { y.data[i] = Float(Int(rng.next() % UInt64(max(outputs, 2)))) }
+            xs.append(x)
+            ys.append(y)
+        }
         let loss: Loss = outputs == 1 ? .binaryCrossentropy : .sparseCategoricalCrossentropy
         let adam = Adam()
+        var next = 0
         func step() throws {
+            let x = xs[next % Self.pool], y = ys[next % Self.pool]
+            next += 1
             if train { try model.trainOnBatch(x, y, loss: loss, optimizer: adam) } else { _ = try model.predict(x, batchSize: batch) }
         }
         try step()  // warm-up: allocates workspaces
