@@ -28,7 +28,10 @@ public final class Parameter: @unchecked Sendable {
     public var gradient: Tensor {
         get { storedGradient }
         _modify {
-            rowIsTouched = nil  // a write the owning layer does not describe: treat it as dense
+            // A write the owning layer does not describe: the gradient is dense from now on,
+            // and the per-occurrence squares no longer describe it.
+            rowIsTouched = nil
+            gradientSquares = nil
             yield &storedGradient
             precondition(storedGradient.shape == shape, "Parameter \(name): gradient shape \(storedGradient.shape), expected \(shape)")
         }
@@ -50,7 +53,8 @@ public final class Parameter: @unchecked Sendable {
     /// first axis, true for the rows the last `backward` wrote. Every other row of `gradient`
     /// and of `gradientSquares` is zero, so an optimizer need not read it (Keras still decays
     /// the slots of those rows and moves their weights; so does Recurrent). nil means dense.
-    /// Any other write to `gradient` resets it to nil.
+    /// Any other write to `gradient` resets it and `gradientSquares` to nil (the optimizers
+    /// then use g², as for a dense gradient), and the next `backward` rewrites every row.
     public internal(set) var rowIsTouched: [Bool]?
 
     public init(name: String, value: Tensor, trainable: Bool = true) {

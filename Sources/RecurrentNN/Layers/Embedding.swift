@@ -12,8 +12,9 @@
 /// - Backward: `embeddings.gradient[r, :] = Σ over positions holding id r of gradOutput[b, t, :]`.
 ///   The gradient is dense but only the rows used by the last batch are non-zero: backward
 ///   re-zeroes the rows it touched last time and scatter-adds the new ones, so its cost is
-///   `O(batch · timesteps · outputDim)`, never `O(inputDim · outputDim)`. There is no input
-///   gradient (token ids are not differentiable); `backward` returns nil.
+///   `O(batch · timesteps · outputDim)`, never `O(inputDim · outputDim)` (but for the first
+///   backward, and the first after the gradient was written from outside, which zero it all).
+///   There is no input gradient (token ids are not differentiable); `backward` returns nil.
 public final class Embedding: Layer {
     public var name: String
     public let typeName = "Embedding"
@@ -187,19 +188,26 @@ public final class Embedding: Layer {
                 found: "shape \(gradOutput.shape)")
         }
         let d = outputDim, n = ids.count
+        // Only the rows the previous backward wrote are non-zero, unless the gradient was written
+        // from outside since then (which resets `rowIsTouched`): then every row is zeroed.
+        let onlyTouchedRowsWritten = table.rowIsTouched != nil
         if table.gradientSquares == nil { table.gradientSquares = Tensor(shape: table.shape) }
         var squares = table.gradientSquares!
         table.gradientSquares = nil  // unique while it is written
         gradOutput.withUnsafeBufferPointer { g in
-            table.gradient.withUnsafeMutableBufferPointer { gw in
-                squares.withUnsafeMutableBufferPointer { sq in
-                    let gw = gw.baseAddress!, g = g.baseAddress!, sq = sq.baseAddress!
-                    // Re-zero the rows the previous backward wrote.
-                    for r in touchedRows {
-                        (gw + r * d).update(repeating: 0, count: d)
-                        (sq + r * d).update(repeating: 0, count: d)
-                        rowIsTouched[r] = false
+            table.gradient.withUnsafeMutableBufferPointer { gwb in
+                squares.withUnsafeMutableBufferPointer { sqb in
+                    let gw = gwb.baseAddress!, g = g.baseAddress!, sq = sqb.baseAddress!
+                    if onlyTouchedRowsWritten {
+                        for r in touchedRows {
+                            (gw + r * d).update(repeating: 0, count: d)
+                            (sq + r * d).update(repeating: 0, count: d)
+                        }
+                    } else {
+                        gw.update(repeating: 0, count: gwb.count)
+                        sq.update(repeating: 0, count: sqb.count)
                     }
+                    for r in touchedRows { rowIsTouched[r] = false }
                     touchedRows.removeAll(keepingCapacity: true)
                     ids.withUnsafeBufferPointer { idp in
                         for i in 0..<n {

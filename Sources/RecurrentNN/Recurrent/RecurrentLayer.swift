@@ -241,6 +241,7 @@ public class RecurrentLayer: Layer {
             ps.append(Parameter(name: "bias", value: b))
         }
         parameters = ps
+        tokenProjection = nil
         self.rng = rng.fork()
     }
 

@@ -12,27 +12,32 @@
 /// (another summation order inside BLAS).
 ///
 /// Used by `Sequential.forward` when `training` is false and the layer's `recordsForBackward`
-/// is false (`predict`, `evaluate`), for tables up to `TokenProjection.maxFloats` floats.
+/// is false (`predict`, `evaluate`), for tables up to `TokenProjection.maxFloats` floats. The
+/// layer keeps its table (up to 256 MiB) until the weights change or it is built again.
 final class TokenProjection {
     /// The largest table kept: 64 Mi floats (256 MiB); a 35,000-word vocabulary into an LSTM(128)
     /// needs 17.9 Mi.
     static let maxFloats = 64 << 20
 
-    let embedding: ObjectIdentifier
-    let embeddingVersion: Int
+    // The weights the table was computed from (kept, so that a new weight object, e.g. after
+    // `build`, never matches an old one) and their versions then.
+    let table: Parameter
+    let kernel: Parameter
+    let tableVersion: Int
     let kernelVersion: Int
     /// `(vocabulary, G)`: row r is `E[r]·K`.
     let rows: Buffer
 
-    init(embedding: Embedding, table: Parameter, kernel: Parameter, rows: Buffer) {
-        self.embedding = ObjectIdentifier(embedding)
-        embeddingVersion = table.version
+    init(table: Parameter, kernel: Parameter, rows: Buffer) {
+        self.table = table
+        self.kernel = kernel
+        tableVersion = table.version
         kernelVersion = kernel.version
         self.rows = rows
     }
 
-    func isCurrent(for embedding: Embedding, table: Parameter, kernel: Parameter) -> Bool {
-        self.embedding == ObjectIdentifier(embedding) && embeddingVersion == table.version && kernelVersion == kernel.version
+    func isCurrent(table: Parameter, kernel: Parameter) -> Bool {
+        self.table === table && self.kernel === kernel && tableVersion == table.version && kernelVersion == kernel.version
     }
 }
 
@@ -40,7 +45,8 @@ extension RecurrentLayer {
     /// `embedding.forward(tokens)` followed by `forward`, in inference, through the table of
     /// projected tokens (see `TokenProjection`). Returns nil, having changed nothing, when the
     /// shortcut does not apply: training, `recordsForBackward`, another feature width, a table
-    /// too large, or a non-finite embedding row (the ordinary path then reports it).
+    /// too large, or a non-finite value in the embedding table (the ordinary path then runs and
+    /// throws its usual error if the batch uses that row).
     /// - Throws: what `embedding.forward` throws for bad ids (naming the embedding), or a bad mask.
     func forward(tokens: Tensor, through embedding: Embedding, mask: Tensor?, training: Bool) throws -> Tensor? {
         guard !training, !recordsForBackward, isBuilt, let table = embedding.embeddings,
@@ -65,7 +71,7 @@ extension RecurrentLayer {
     /// Makes sure `tokenProjection` is `E·K` for the current weights; false (nothing kept) when
     /// the embedding table holds a non-finite value.
     private func fillTokenProjection(embedding: Embedding, table: Parameter) -> Bool {
-        if let current = tokenProjection, current.isCurrent(for: embedding, table: table, kernel: kernel) { return true }
+        if let current = tokenProjection, current.isCurrent(table: table, kernel: kernel) { return true }
         tokenProjection = nil
         let F = inputDim, G = gateWidth, V = embedding.inputDim
         let rows = Buffer(count: V * G)
@@ -77,7 +83,7 @@ extension RecurrentLayer {
             return true
         }
         guard finite else { return false }
-        tokenProjection = TokenProjection(embedding: embedding, table: table, kernel: kernel, rows: rows)
+        tokenProjection = TokenProjection(table: table, kernel: kernel, rows: rows)
         return true
     }
 }

@@ -98,4 +98,38 @@ struct InferenceTests {
             "\(error)".contains("words") && "\(error)".contains("12")
         }
     }
+
+    /// Building the model again gives new weight objects; predict must not reuse the old table.
+    @Test func projectedTokensFollowARebuild() throws {
+        let model = Sequential([Embedding(inputDim: 30, outputDim: 6), LSTM(5), Dense(1)])
+        try model.build(inputShape: [7], seed: 1)
+        var rng = RandomGenerator(seed: 5)
+        var x = Tensor(shape: [4, 7])
+        for i in 0..<x.count { x.data[i] = Float(rng.next() % 30) }
+        _ = try model.predict(x)
+        try model.build(inputShape: [7], seed: 2)
+        let predicted = try model.predict(x)
+        let recorded = try model.forward(x, training: false)
+        let worst = zip(recorded.data, predicted.data).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-6, "max |forward − predict| after a rebuild = \(worst)")
+    }
+
+    /// A gradient written from outside (a penalty added by hand) is dense from then on: Adam
+    /// uses its square, not the stale per-occurrence squares, and the next backward rewrites it.
+    @Test func embeddingGradientEditedByHand() throws {
+        let model = Sequential([Embedding(inputDim: 40, outputDim: 4), LSTM(3), Dense(1)])
+        try model.build(inputShape: [5], seed: 1)
+        let x = try Tensor(shape: [2, 5], data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])  // never row 39
+        let y = try model.forward(x, training: true)
+        try model.backward(Tensor(shape: y.shape, repeating: 0.1))
+        let table = model.layers[0].parameters[0]
+        table.gradient.data[39 * 4] += 0.5
+        let before = table.value.data[39 * 4]
+        try Adam(learningRate: 0.01).step(model.parameters)
+        // Adam's first step moves a weight by about the learning rate, whatever the gradient.
+        #expect(abs(table.value.data[39 * 4] - before) <= 0.0101)
+        let y2 = try model.forward(x, training: true)
+        try model.backward(Tensor(shape: y2.shape, repeating: 0.1))
+        #expect(table.gradient.data[39 * 4] == 0, "backward must overwrite the whole gradient")
+    }
 }
