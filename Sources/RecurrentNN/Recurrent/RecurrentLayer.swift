@@ -276,15 +276,21 @@ public class RecurrentLayer: Layer {
         guard T > 0 else {
             throw RecurrentError.shapeMismatch(where: name, expected: "at least one timestep", found: "shape \(input.shape)")
         }
+        beginForward(input: input, mask: mask, training: training, B: B, T: T)
+        runForward(input, mask: mask, B: B, T: T)
+        if !recordsForBackward { lastInput = nil }
+        return collectOutputs(B: B, T: T)
+    }
+
+    /// Remembers what `backward` needs of this call (`input` nil when nothing is kept) and
+    /// draws the call's dropout masks.
+    func beginForward(input: Tensor?, mask: Tensor?, training: Bool, B: Int, T: Int) {
         lastInput = input
         lastMask = mask
         lastTraining = training
         lastBatch = B
         lastSteps = T
         drawDropoutMasks(batch: B, training: training)
-        runForward(input, mask: mask, B: B, T: T)
-        if !recordsForBackward { lastInput = nil }
-        return collectOutputs(B: B, T: T)
     }
 
     func drawDropoutMasks(batch B: Int, training: Bool) {

@@ -56,12 +56,7 @@ extension RecurrentLayer {
         try Check.mask(mask, for: tokens, layer: name)
         let B = tokens.shape[0], T = tokens.shape[1]
         guard fillTokenProjection(embedding: embedding, table: table) else { return nil }
-        lastInput = nil
-        lastMask = mask
-        lastTraining = false
-        lastBatch = B
-        lastSteps = T
-        drawDropoutMasks(batch: B, training: false)
+        beginForward(input: nil, mask: mask, training: false, B: B, T: T)
         embedding.ids.withUnsafeBufferPointer { ids in
             runForward(Tensor(shape: [0]), mask: mask, B: B, T: T, tokens: (ids.baseAddress!, UnsafePointer(tokenProjection!.rows.pointer)))
         }
