@@ -84,6 +84,30 @@ void rc_adam_update(const rc_update *u, float c1, float c2, float alpha, float e
 void rc_rmsprop_update(const rc_update *u, float rho, float one_minus_rho, float eps, float momentum,
                        int has_momentum, int centered);
 
+
+/// Products with a matrix that is multiplied many times, such as a recurrent kernel at every
+/// timestep: `B` (`(k, n)`) is packed once into panels of 32 columns (each panel `k` rows of 32
+/// floats, the last one zero-padded), and each product then streams the panels from cache
+/// instead of repacking `B` on every call as a CBLAS GEMM must. Each element of `C` is one
+/// float32 sum over `k` in order with fused multiply-adds, so the result does not depend on how
+/// the rows of `A` are split across threads.
+///
+/// Floats a packed `(k, n)` matrix takes: `k · ⌈n / 32⌉ · 32`.
+long rc_packed_size(long k, long n);
+
+/// 1 when `rc_gemm_packed` runs here (x86-64 with AVX-512F); otherwise callers use CBLAS.
+int rc_packed_gemm_available(void);
+
+/// Packs `B` (`(k, n)`, row stride `ldb`), or with `transpose` packs `Bᵀ` where `b` holds the
+/// `(n, k)` matrix with row stride `ldb`, into `packed` (`rc_packed_size(k, n)` floats).
+void rc_pack_panels(const float *b, long ldb, long k, long n, int transpose, float *packed);
+
+/// `C = A · B + beta · C` with `A` `(m, k)` (row stride `lda`), `B` the first `k` rows of a
+/// matrix packed with `packed_k` rows (`k ≤ packed_k`) and `n` columns, `C` `(m, n)` (row stride
+/// `ldc`). Requires `rc_packed_gemm_available()`.
+void rc_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, long packed_k,
+                    float beta, float *c, long ldc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,6 +18,10 @@ extension RecurrentLayer {
         let dhT = stateGradients.count > 0 ? stateGradients[0]?.data : nil
         let dcT = stateGradients.count > 1 ? stateGradients[1]?.data : nil
         let slices = Parallel.ranges(B, minChunk: 8)
+        // Rᵀ packed for the per-step products when they use all of it (no recurrent dropout).
+        let packedRT: PackedMatrix? = recurrentMasks.isEmpty
+            ? Rorig.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, ldb: G, k: G, n: U, transposed: true) }
+            : nil
         R.withUnsafeBufferPointer { rb in
             gradOutput.withUnsafeBufferPointer { gb in
                 withOptionalPointer(maskData) { mp in
@@ -26,7 +30,7 @@ extension RecurrentLayer {
                             let ctx = UnsafeSendable((rb.baseAddress!, gb.baseAddress!, mp, dhp, dcp))
                             Parallel.forEach(slices.count) { w in
                                 let (r, g, m, dh, dc) = ctx.value
-                                self.backwardSlice(slices[w], B: B, T: T, R: r, dOut: g, mask: m, dhT: dh, dcT: dc)
+                                self.backwardSlice(slices[w], B: B, T: T, R: r, packedRT: packedRT, dOut: g, mask: m, dhT: dh, dcT: dc)
                             }
                         }
                     }
@@ -226,8 +230,9 @@ extension RecurrentLayer {
     }
 
     /// BPTT over every step for the batch rows in `rows`; leaves dG in `gates`. `R` is the
-    /// transposed recurrent kernel, `(G, U)`.
-    func backwardSlice(_ rows: Range<Int>, B: Int, T: Int, R: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+    /// transposed recurrent kernel, `(G, U)`; `packedRT` the same packed, when there is no
+    /// recurrent dropout.
+    func backwardSlice(_ rows: Range<Int>, B: Int, T: Int, R: UnsafePointer<Float>, packedRT: PackedMatrix?, dOut: UnsafePointer<Float>,
                        mask: UnsafePointer<Float>?, dhT: UnsafePointer<Float>?, dcT: UnsafePointer<Float>?) {
         let U = units, G = gateWidth, n = rows.count, b0 = rows.lowerBound
         if n == 0 { return }
@@ -265,7 +270,9 @@ extension RecurrentLayer {
             }
             // Gradient of h₋₁ through the recurrent kernel: dhNew = Σ_g (dG_g · R_gᵀ) ⊙ m_g.
             func recurrentBack(_ src: UnsafePointer<Float>, _ ld: Int, gatesUsed: Int) {
-                if recMasks.isEmpty {
+                if let packedRT {
+                    packedRT.multiply(m: n, a: src, lda: ld, rows: gatesUsed * U, beta: 0, c: dhNew, ldc: U)
+                } else if recMasks.isEmpty {
                     BLAS.gemm(m: n, n: U, k: gatesUsed * U, a: src, lda: ld, b: R, ldb: U, beta: 0, c: dhNew, ldc: U)
                 } else {
                     dhNew.update(repeating: 0, count: n * U)

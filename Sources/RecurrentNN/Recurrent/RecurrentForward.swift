@@ -42,6 +42,7 @@ extension RecurrentLayer {
         let maskData = mask?.data
         let slices = Parallel.ranges(B, minChunk: 8)
         R.withUnsafeBufferPointer { rb in
+            let packed = packedRecurrentKernel(rb.baseAddress!)
             bias.withUnsafeBufferPointer { bb in
                 withOptionalPointer(maskData) { mp in
                     input.withUnsafeBufferPointer { xb in
@@ -56,13 +57,23 @@ extension RecurrentLayer {
                             let ctx = UnsafeSendable((rb.baseAddress!, bias.isEmpty ? nil : bb.baseAddress, mp, source))
                             Parallel.forEach(slices.count) { w in
                                 let (r, b, m, src) = ctx.value
-                                self.forwardSlice(slices[w], B: B, T: T, R: r, bias: b, mask: m, streamFrom: src)
+                                self.forwardSlice(slices[w], B: B, T: T, R: r, packedR: packed, bias: b, mask: m,
+                                                  streamFrom: src)
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The recurrent kernel `(U, G)` packed for the per-step products `h₋₁·R`, when every step
+    /// multiplies all of it (no recurrent dropout; not GRU without `resetAfter`, whose steps use
+    /// column blocks of it separately); nil otherwise.
+    func packedRecurrentKernel(_ R: UnsafePointer<Float>) -> PackedMatrix? {
+        guard recurrentMasks.isEmpty else { return nil }
+        if case .gru(resetAfter: false) = kind { return nil }
+        return PackedMatrix(R, ldb: gateWidth, k: units, n: gateWidth)
     }
 
     /// gates = x·K over all timesteps (dropout masks applied to x first in training).
@@ -86,7 +97,7 @@ extension RecurrentLayer {
 
     /// For one slice of the batch, runs every step of the recurrence. With `streamFrom` (input
     /// and kernel), each step first computes its own input projection into a per-core buffer.
-    func forwardSlice(_ rows: Range<Int>, B: Int, T: Int, R: UnsafePointer<Float>,
+    func forwardSlice(_ rows: Range<Int>, B: Int, T: Int, R: UnsafePointer<Float>, packedR: PackedMatrix?,
                       bias: UnsafePointer<Float>?, mask: UnsafePointer<Float>?,
                       streamFrom source: StepSource? = nil) {
         let U = units, G = gateWidth, n = rows.count, b0 = rows.lowerBound, F = inputDim
@@ -138,7 +149,9 @@ extension RecurrentLayer {
             // Recurrent products.
             switch kindNow {
             case .simple, .lstm:
-                if recMasks.isEmpty {
+                if let packedR {
+                    packedR.multiply(m: n, a: Hprev, lda: ldHp, beta: 1, c: P, ldc: ldP)
+                } else if recMasks.isEmpty {
                     BLAS.gemm(m: n, n: G, k: U, a: Hprev, lda: ldHp, b: R, ldb: G, beta: 1, c: P, ldc: ldP)
                 } else {
                     for g in 0..<gateCount {
@@ -147,7 +160,9 @@ extension RecurrentLayer {
                     }
                 }
             case .gru(resetAfter: true):
-                if recMasks.isEmpty {
+                if let packedR {
+                    packedR.multiply(m: n, a: Hprev, lda: ldHp, beta: 0, c: q, ldc: G)
+                } else if recMasks.isEmpty {
                     BLAS.gemm(m: n, n: G, k: U, a: Hprev, lda: ldHp, b: R, ldb: G, beta: 0, c: q, ldc: G)
                 } else {
                     for g in 0..<3 {
