@@ -9,19 +9,21 @@ extension RecurrentLayer {
     func runBackward(_ input: Tensor, gradOutput: Tensor, stateGradients: [Tensor?], B: Int, T: Int,
                      needsInputGradient: Bool) -> Tensor? {
         let U = units, G = gateWidth, F = inputDim, rows = B * T
-        // Rᵀ (G, U), so that the per-step product dG·Rᵀ is a plain (non-transposed) GEMM,
-        // which OpenBLAS runs about 40% faster at these sizes.
+        // Rᵀ (G, U) packed for the per-step products dG·Rᵀ when they use all of it (no recurrent
+        // dropout); otherwise Rᵀ as a plain matrix, so that those products are non-transposed
+        // GEMMs, which OpenBLAS runs about 40% faster at these sizes.
         let Rorig = recurrentKernel.value.data
-        var R = [Float](repeating: 0, count: U * G)
-        for u in 0..<U { for g in 0..<G { R[g * U + u] = Rorig[u * G + g] } }
+        let packedRT: PackedMatrix? = recurrentMasks.isEmpty
+            ? Rorig.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, ldb: G, k: G, n: U, transposed: true) }
+            : nil
+        // GRU without reset_after multiplies its candidate block of Rᵀ on its own.
+        let needsPlainRT = packedRT == nil || kind == .gru(resetAfter: false)
+        var R = [Float](repeating: 0, count: needsPlainRT ? U * G : 1)
+        if needsPlainRT { for u in 0..<U { for g in 0..<G { R[g * U + u] = Rorig[u * G + g] } } }
         let maskData = lastMask?.data
         let dhT = stateGradients.count > 0 ? stateGradients[0]?.data : nil
         let dcT = stateGradients.count > 1 ? stateGradients[1]?.data : nil
         let slices = Parallel.ranges(B, minChunk: 8)
-        // Rᵀ packed for the per-step products when they use all of it (no recurrent dropout).
-        let packedRT: PackedMatrix? = recurrentMasks.isEmpty
-            ? Rorig.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, ldb: G, k: G, n: U, transposed: true) }
-            : nil
         R.withUnsafeBufferPointer { rb in
             gradOutput.withUnsafeBufferPointer { gb in
                 withOptionalPointer(maskData) { mp in

@@ -336,6 +336,38 @@ struct LayerGradientTests {
         LayerTest.expectClose(g.data, expected, rtol: 1e-6, atol: 1e-7, "gradient after the second batch")
     }
 
+    /// Batches of 512 ids or more are scattered by id range on several threads: every row must
+    /// still be the float32 sum of its occurrences in batch order (bit for bit), the squares
+    /// likewise, `touchedRows` in order of first use, and the previous batch's rows zero again.
+    @Test func embeddingGradientOfALargeBatchIsTheOrderedSumOfItsRows() throws {
+        let vocab = 300, d = 5, batch = 32, steps = 20
+        let layer = Embedding(inputDim: vocab, outputDim: d)
+        try LayerTest.build(layer, [steps])
+        var rng = RandomGenerator(seed: 89)
+        func batchIDs() -> [Int] { (0..<(batch * steps)).map { _ in Int(rng.next() % 120) * 2 + Int(rng.next() % 2) * 59 } }
+        for (round, ids) in [batchIDs(), batchIDs()].enumerated() {
+            let x = try Tensor(shape: [batch, steps], data: ids.map(Float.init))
+            _ = try layer.forward(x, mask: nil, training: true)
+            let w = LayerTest.random([batch, steps, d], seed: UInt64(97 + round))
+            _ = try layer.backward(w)
+            var sum = [Float](repeating: 0, count: vocab * d), squares = sum
+            var seen = Set<Int>(), order: [Int] = []
+            for (i, id) in ids.enumerated() {
+                if seen.insert(id).inserted {
+                    order.append(id)
+                    for j in 0..<d { sum[id * d + j] = w.data[i * d + j]; squares[id * d + j] = w.data[i * d + j] * w.data[i * d + j] }
+                } else {
+                    for j in 0..<d { sum[id * d + j] += w.data[i * d + j]; squares[id * d + j] += w.data[i * d + j] * w.data[i * d + j] }
+                }
+            }
+            let table = layer.embeddings!
+            #expect(layer.touchedRows == order, "round \(round)")
+            #expect(table.gradient.data == sum, "round \(round): gradient")
+            #expect(table.gradientSquares?.data == squares, "round \(round): squares")
+            #expect(table.rowIsTouched == (0..<vocab).map { seen.contains($0) }, "round \(round): touched flags")
+        }
+    }
+
     // MARK: Dropout
 
     @Test func dropoutTrainingScalesKeptAndZeroesDropped() throws {
