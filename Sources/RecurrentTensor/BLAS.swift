@@ -60,10 +60,11 @@ public enum BLAS {
         let pb = UnsafeSendable(UnsafeMutablePointer(mutating: b))
         let pc = UnsafeSendable(c)
         if m >= n || m >= 16 * workers {
-            // Split rows of C (rows of op(A)), in multiples of 16 for the micro-kernel.
-            let chunk = ((m + workers - 1) / workers + 15) / 16 * 16
+            // Split rows of C (rows of op(A)), in multiples of 16 for the micro-kernel, as evenly
+            // as that allows (the last part takes the rest: 229 rows → 112 + 117, not 128 + 101).
+            let chunk = max(16, Int((Double(m) / Double(workers) / 16).rounded()) * 16)
             Parallel.forEach(workers) { w in
-                let m0 = w * chunk, m1 = min(m, m0 + chunk)
+                let m0 = min(m, w * chunk), m1 = w == workers - 1 ? m : min(m, m0 + chunk)
                 if m0 >= m1 { return }
                 let aOff = transA ? m0 : m0 * lda
                 gemm(transA: transA, transB: transB, m: m1 - m0, n: n, k: k, alpha: alpha,
