@@ -27,12 +27,13 @@ public final class PackedMatrix: @unchecked Sendable {
 
     /// Prepares `B` from `b`, a row-major `(k, n)` matrix with row stride `ldb`; with
     /// `transposed`, `b` holds `Bᵀ` `(n, k)` with row stride `ldb` and the product uses its
-    /// transpose.
-    public init(_ b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, transposed: Bool = false) {
+    /// transpose. `packedKernel` false takes the CBLAS path even where the packed kernel runs.
+    public init(_ b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, transposed: Bool = false,
+                packedKernel: Bool = PackedMatrix.usesPackedKernel) {
         precondition(k > 0 && n > 0, "PackedMatrix needs a non-empty matrix, found (\(k), \(n))")
         self.k = k
         self.n = n
-        packed = Self.usesPackedKernel
+        packed = packedKernel && Self.usesPackedKernel
         let count = packed ? rc_packed_size(k, n) : k * n
         storage = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
             .bindMemory(to: Float.self, capacity: count)

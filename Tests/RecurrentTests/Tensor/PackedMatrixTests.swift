@@ -36,8 +36,9 @@ struct PackedMatrixTests {
         return out
     }
 
-    @Test(arguments: cases)
-    func matchesTheExactProductWithinTheDotProductBound(_ c: Case) {
+    /// Both paths: the packed kernel (where this CPU runs it) and the CBLAS fallback.
+    @Test(arguments: cases, [true, false])
+    func matchesTheExactProductWithinTheDotProductBound(_ c: Case, packedKernel: Bool) {
         let kk = c.rows ?? c.k
         let lda = kk + 3, ldc = c.n + 5, ldb = (c.transposed ? c.k : c.n) + 2
         let a = Self.matrix(c.m, kk, ld: lda, seed: 1)
@@ -46,7 +47,7 @@ struct PackedMatrixTests {
         let c0 = Self.matrix(c.m, c.n, ld: ldc, seed: 3)
         var out = c0
         let packed = b.withUnsafeBufferPointer {
-            PackedMatrix($0.baseAddress!, ldb: ldb, k: c.k, n: c.n, transposed: c.transposed)
+            PackedMatrix($0.baseAddress!, ldb: ldb, k: c.k, n: c.n, transposed: c.transposed, packedKernel: packedKernel)
         }
         a.withUnsafeBufferPointer { ap in
             out.withUnsafeMutableBufferPointer { op in
