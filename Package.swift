@@ -26,7 +26,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
-        // Fused elementwise kernels of the recurrent cells (C, dispatched to AVX-512/AVX2 at run time).
+        // Fused elementwise kernels of the recurrent cells and optimizers, and the packed GEMM of the
+        // per-step recurrent products (C, dispatched to AVX-512/AVX2 at run time).
         .target(name: "CKernels"),
         // Tensor kernels: storage, BLAS GEMM, vectorised elementwise math, RNG, initializers.
         .target(

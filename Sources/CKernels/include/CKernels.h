@@ -1,4 +1,5 @@
-// Fused elementwise kernels of Recurrent's recurrent cells and optimizer updates, in C so that they can be compiled for
+// Fused elementwise kernels of Recurrent's recurrent cells and optimizer updates, and the packed GEMM of the
+// per-step recurrent products, in C so that they can be compiled for
 // AVX-512 and AVX2 with runtime dispatch (target_clones on Linux x86-64) while the package still
 // runs on any x86-64 or arm64 CPU. Activations are the Keras defaults: σ = sigmoid, tanh.
 // exp is Cephes' expf (about 2 ulp); tanh uses Cephes' tanhf polynomial below |x| < 0.625.
