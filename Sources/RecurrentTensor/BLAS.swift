@@ -8,7 +8,8 @@ import COpenBLAS
 
 /// Matrix products through CBLAS: OpenBLAS on Linux, Accelerate on macOS.
 ///
-/// Every matrix product in Recurrent goes through `BLAS.gemm`. Matrices are row-major; `lda`,
+/// Every matrix product in Recurrent goes through `BLAS.gemm`, except the per-step recurrent
+/// products on CPUs with AVX-512, which use `PackedMatrix`. Matrices are row-major; `lda`,
 /// `ldb` and `ldc` are row strides in elements, so a matrix can be a strided view (for example
 /// the rows of one timestep inside a `(batch, timesteps, features)` buffer).
 ///
@@ -60,11 +61,13 @@ public enum BLAS {
         let pb = UnsafeSendable(UnsafeMutablePointer(mutating: b))
         let pc = UnsafeSendable(c)
         if m >= n || m >= 16 * workers {
-            // Split rows of C (rows of op(A)), in multiples of 16 for the micro-kernel, as evenly
-            // as that allows (the last part takes the rest: 229 rows → 112 + 117, not 128 + 101).
-            let chunk = max(16, Int((Double(m) / Double(workers) / 16).rounded()) * 16)
+            // Split rows of C (rows of op(A)) in blocks of 16 for the micro-kernel, ⌊blocks/W⌋ or
+            // ⌈blocks/W⌉ per worker (229 rows on 2 → 112 + 117, not 128 + 101); the last block
+            // may be short.
+            let blocks = (m + 15) / 16
+            @inline(__always) func start(_ w: Int) -> Int { min(m, (w * blocks / workers) * 16) }
             Parallel.forEach(workers) { w in
-                let m0 = min(m, w * chunk), m1 = w == workers - 1 ? m : min(m, m0 + chunk)
+                let m0 = start(w), m1 = start(w + 1)
                 if m0 >= m1 { return }
                 let aOff = transA ? m0 : m0 * lda
                 gemm(transA: transA, transB: transB, m: m1 - m0, n: n, k: k, alpha: alpha,

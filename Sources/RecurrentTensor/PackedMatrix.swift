@@ -9,9 +9,10 @@ import CKernels
 /// 64 for an LSTM(128)) is about a third of its time. Elsewhere (arm64, macOS's Accelerate,
 /// CPUs without AVX-512) it keeps a row-major copy and calls `BLAS.gemm`.
 ///
-/// Each element of `C` is then one float32 sum over `k` in order, so a product does not depend
-/// on how the rows of `A` are split across threads. Results differ from a CBLAS product only by
-/// float32 rounding order.
+/// On the packed kernel each element of `C` is one float32 sum over `k` in order, so a product
+/// does not depend on how the rows of `A` are split across threads (a CBLAS GEMM may block a
+/// product differently for different row counts). Results differ from a CBLAS product only by
+/// float32 rounding order. Like `BLAS.gemm`, a product flushes subnormals on the calling thread.
 ///
 /// Immutable after `init`; `multiply` may be called from several threads at once.
 public final class PackedMatrix: @unchecked Sendable {
@@ -57,6 +58,7 @@ public final class PackedMatrix: @unchecked Sendable {
         let kk = rows ?? k
         precondition(kk <= k, "PackedMatrix has \(k) rows, a product asked for \(kk)")
         if m == 0 { return }
+        _ = rc_flush_denormals()
         if packed {
             rc_gemm_packed(m, n, kk, a, lda, storage, k, beta, c, ldc)
         } else {
