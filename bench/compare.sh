@@ -111,37 +111,50 @@ EOF
 
 # ---------------------------------------------------------------- Recurrent
 : > "$out/recurrent.jsonl"
+: > "$out/peers.jsonl"
 if [ "$build" = 1 ]; then
   say "building Recurrent (swift build -c release --product recurrent)"
   (cd "$repo" && swift build -c release --product recurrent)
 fi
 recurrent="$repo/.build/release/recurrent"
-if [ -x "$recurrent" ]; then
-  say "running recurrent bench --json --threads $threads --cases $cases --mode $modes --seconds $seconds ${RECURRENT_BENCH_ARGS:-}"
-  # shellcheck disable=SC2086  # RECURRENT_BENCH_ARGS is split on purpose
-  if ! (cd "$repo" && "$recurrent" bench --json --threads "$threads" --cases "$cases" --mode "$modes" \
-      --seconds "$seconds" ${RECURRENT_BENCH_ARGS:-}) \
-      > "$out/recurrent.raw" 2> "$out/recurrent.err"; then
-    say "recurrent bench failed (see $out/recurrent.err)"
+
+run_recurrent() {
+  if [ -x "$recurrent" ]; then
+    say "round $1: recurrent bench --json --threads $threads --cases $cases --mode $modes --seconds $seconds ${RECURRENT_BENCH_ARGS:-}"
+    if ! (cd "$repo" && "$recurrent" bench --json --threads "$threads" --cases "$cases" --mode "$modes" \
+        --seconds "$seconds" ${RECURRENT_BENCH_ARGS:-}) \
+        > "$out/recurrent.raw" 2>> "$out/recurrent.err"; then
+      say "recurrent bench failed (see $out/recurrent.err)"
+      status=1
+    fi
+    grep '^{' "$out/recurrent.raw" >> "$out/recurrent.jsonl" || true
+  else
+    say "no $recurrent: Recurrent's column will be empty"
     status=1
   fi
-  grep '^{' "$out/recurrent.raw" > "$out/recurrent.jsonl" || true
-else
-  say "no $recurrent: Recurrent's column will be empty"
-  status=1
-fi
+}
 
-# ---------------------------------------------------------------- peers
-say "running the peers ($frameworks; $cases; $modes; ${seconds}s each)"
-if ! env -u OPENBLAS_CORETYPE "$venv/bin/python" "$here/peers.py" \
-    --frameworks "$frameworks" --threads "$threads" --cases "$cases" --mode "$modes" \
-    --seconds "$seconds" --repeats "$repeats" --wait-idle "$wait_idle" \
-    > "$out/peers.jsonl" 2> "$out/peers.err"; then
-  say "some peer measurements failed (see $out/peers.err)"
-  status=1
-fi
+run_peers() {
+  say "round $1: the peers ($frameworks; $cases; $modes; ${seconds}s each)"
+  if ! env -u OPENBLAS_CORETYPE "$venv/bin/python" "$here/peers.py" \
+      --frameworks "$frameworks" --threads "$threads" --cases "$cases" --mode "$modes" \
+      --seconds "$seconds" --repeats 1 --wait-idle "$wait_idle" \
+      >> "$out/peers.jsonl" 2>> "$out/peers.err"; then
+    say "some peer measurements failed (see $out/peers.err)"
+    status=1
+  fi
+}
 
-# ---------------------------------------------------------------- table
+# --repeats N runs N rounds, each measuring every framework once, the order alternating
+# (Recurrent first in odd rounds, the peers first in even ones), so that every framework gets
+# the same number of windows spread over the same stretch of time; the table keeps each
+# framework's fastest window. On a shared machine whose speed drifts over minutes, one
+# framework measured in a slow stretch and another in a fast one would otherwise decide the ratio.
+for round in $(seq 1 "$repeats"); do
+  if [ $((round % 2)) = 1 ]; then run_recurrent "$round"; run_peers "$round"
+  else run_peers "$round"; run_recurrent "$round"; fi
+done
+
 {
   cat "$out/machine.md"
   echo "## Throughput (samples/s; training at batch 64, inference at batch 256)"
