@@ -273,15 +273,9 @@ int rc_packed_gemm_available(void) { return 0; }
 
 void rc_gemm_packed(long m, long n, long k, const float *a, long lda, const float *packed, long packed_k,
                     float beta, float *c, long ldc) {
-    // Portable reference (callers use CBLAS when rc_packed_gemm_available() is 0).
-    for (long i = 0; i < m; i++) {
-        for (long j = 0; j < n; j++) {
-            const float *panel = packed + (j / RC_NR) * packed_k * RC_NR + j % RC_NR;
-            float s = 0;
-            for (long kk = 0; kk < k; kk++) s += a[i * lda + kk] * panel[kk * RC_NR];
-            c[i * ldc + j] = beta == 0.0f ? s : s + beta * c[i * ldc + j];
-        }
-    }
+    // Unreachable: without AVX-512 `PackedMatrix` keeps a plain copy and calls CBLAS.
+    (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)packed_k; (void)beta; (void)c; (void)ldc;
+    __builtin_trap();
 }
 #endif
 

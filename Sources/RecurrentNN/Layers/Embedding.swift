@@ -213,17 +213,18 @@ public final class Embedding: Layer {
                                     Parallel.forEach(parts.count) { w in
                                         let (gw, g, sq, flags, idp, prev, fu) = ctx.value
                                         let range = parts[w]
-                                        if onlyTouchedRowsWritten {
-                                            for r in prev where range.contains(r) {
+                                        for r in prev where range.contains(r) {
+                                            flags[r] = false
+                                            if onlyTouchedRowsWritten {
                                                 (gw + r * d).update(repeating: 0, count: d)
                                                 (sq + r * d).update(repeating: 0, count: d)
                                             }
-                                        } else {
+                                        }
+                                        if !onlyTouchedRowsWritten {
                                             let lo = range.lowerBound * d
                                             (gw + lo).update(repeating: 0, count: range.count * d)
                                             (sq + lo).update(repeating: 0, count: range.count * d)
                                         }
-                                        for r in prev where range.contains(r) { flags[r] = false }
                                         var first: [Int] = []
                                         for i in 0..<n {
                                             let r = Int(idp[i])

@@ -10,8 +10,8 @@ extension RecurrentLayer {
                      needsInputGradient: Bool) -> Tensor? {
         let U = units, G = gateWidth, F = inputDim, rows = B * T
         // Rᵀ (G, U) packed for the per-step products dG·Rᵀ when they use all of it (no recurrent
-        // dropout); otherwise Rᵀ as a plain matrix, so that those products are non-transposed
-        // GEMMs, which OpenBLAS runs about 40% faster at these sizes.
+        // dropout); otherwise Rᵀ as a plain matrix, so that the per-gate products are
+        // non-transposed GEMMs, which OpenBLAS runs about 40% faster at these sizes.
         let Rorig = recurrentKernel.value.data
         let packedRT: PackedMatrix? = recurrentMasks.isEmpty
             ? Rorig.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, ldb: G, k: G, n: U, transposed: true) }
@@ -272,10 +272,9 @@ extension RecurrentLayer {
             }
             // Gradient of h₋₁ through the recurrent kernel: dhNew = Σ_g (dG_g · R_gᵀ) ⊙ m_g.
             func recurrentBack(_ src: UnsafePointer<Float>, _ ld: Int, gatesUsed: Int) {
+                // `packedRT` is nil only with recurrent dropout.
                 if let packedRT {
                     packedRT.multiply(m: n, a: src, lda: ld, rows: gatesUsed * U, beta: 0, c: dhNew, ldc: U)
-                } else if recMasks.isEmpty {
-                    BLAS.gemm(m: n, n: U, k: gatesUsed * U, a: src, lda: ld, b: R, ldb: U, beta: 0, c: dhNew, ldc: U)
                 } else {
                     dhNew.update(repeating: 0, count: n * U)
                     for g in 0..<gatesUsed {

@@ -149,10 +149,9 @@ extension RecurrentLayer {
             // Recurrent products.
             switch kindNow {
             case .simple, .lstm:
+                // `packedR` is nil here only with recurrent dropout.
                 if let packedR {
                     packedR.multiply(m: n, a: Hprev, lda: ldHp, beta: 1, c: P, ldc: ldP)
-                } else if recMasks.isEmpty {
-                    BLAS.gemm(m: n, n: G, k: U, a: Hprev, lda: ldHp, b: R, ldb: G, beta: 1, c: P, ldc: ldP)
                 } else {
                     for g in 0..<gateCount {
                         maskedRows(Hprev, ldHp, recMasks[g], b0: b0, n: n, U: U, into: hm)
@@ -162,8 +161,6 @@ extension RecurrentLayer {
             case .gru(resetAfter: true):
                 if let packedR {
                     packedR.multiply(m: n, a: Hprev, lda: ldHp, beta: 0, c: q, ldc: G)
-                } else if recMasks.isEmpty {
-                    BLAS.gemm(m: n, n: G, k: U, a: Hprev, lda: ldHp, b: R, ldb: G, beta: 0, c: q, ldc: G)
                 } else {
                     for g in 0..<3 {
                         maskedRows(Hprev, ldHp, recMasks[g], b0: b0, n: n, U: U, into: hm)
