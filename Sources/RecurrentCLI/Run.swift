@@ -18,6 +18,10 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("vocab-size"), help: "Vocabulary size.") var vocabSize: Int?
     @Option(help: "Optimizer (adam, rmsprop, sgd, adamw).") var optimizer: String?
     @Option(name: .customLong("learning-rate"), help: "Learning rate.") var learningRate: Float?
+    @Option(help: "Clip each gradient to this L2 norm (Keras clipnorm); 0 turns off an experiment's default clipping.") var clipnorm: Float?
+    @Option(help: "Dropout rate on the recurrent layer's inputs (Keras dropout).") var dropout: Float?
+    @Option(name: .customLong("recurrent-dropout"), help: "Dropout rate on the recurrent layer's state (Keras recurrent_dropout).") var recurrentDropout: Float?
+    @Option(help: "Early stopping patience in epochs (val_loss), with the best epoch checkpointed; 0 turns it off.") var patience: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(name: .customLong("data-dir"), help: "Dataset folder (default: $RECURRENT_DATA, else the cache folder).") var dataDir: String?
     @Option(help: "Run folder (default: runs/EXPERIMENT).") var output: String?
@@ -39,6 +43,15 @@ struct Run: ParsableCommand {
         if let learningRate, !(learningRate.isFinite && learningRate >= 0) {
             throw ValidationError("--learning-rate must be a finite number ≥ 0, found \(learningRate)")
         }
+        if let clipnorm, !(clipnorm.isFinite && clipnorm >= 0) {
+            throw ValidationError("--clipnorm must be a finite number ≥ 0, found \(clipnorm)")
+        }
+        for (flag, rate) in [("--dropout", dropout), ("--recurrent-dropout", recurrentDropout)] {
+            if let rate, !(rate >= 0 && rate < 1) { throw ValidationError("\(flag) must be in [0, 1), found \(rate)") }
+        }
+        if let patience, patience < 0 {
+            throw ValidationError("--patience must be ≥ 0, found \(patience)")
+        }
         if let tokenization, !["subwords", "words"].contains(tokenization) {
             throw ValidationError("--tokenization must be subwords or words, found \(tokenization)")
         }
@@ -52,7 +65,8 @@ struct Run: ParsableCommand {
         var o = ExperimentOptions(output: URL(fileURLWithPath: output ?? "runs/\(experiment)"))
         o.units = units; o.epochs = epochs; o.batchSize = batchSize; o.maxlen = maxlen; o.vocabularySize = vocabSize
         o.optimizer = optimizer; o.learningRate = learningRate; o.seed = seed; o.limit = limit; o.verbose = logFormat
-        o.tokenization = tokenization
+        o.tokenization = tokenization; o.clipnorm = clipnorm; o.patience = patience
+        o.dropout = dropout; o.recurrentDropout = recurrentDropout
         // With jsonl the standard output holds only JSON lines; everything else goes to stderr.
         if logFormat == .jsonLines { o.log = { standardErrorWriter($0 + "\n") } }
         o.dataDirectory = dataDir.map { URL(fileURLWithPath: $0) }

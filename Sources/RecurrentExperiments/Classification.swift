@@ -9,6 +9,8 @@ struct ClassificationSetup {
     var model: Sequential
     var xTrain: Tensor, yTrain: Tensor, xTest: Tensor, yTest: Tensor
     var optimizer: String
+    /// The default `clipnorm` (nil: none, as Keras's default).
+    var clipnorm: Float? = nil
     var loss: Loss
     var batchSize: Int
     var epochs: Int
@@ -26,7 +28,7 @@ struct ClassificationSetup {
 enum ClassificationRun {
     static func run(_ s: ClassificationSetup, _ o: ExperimentOptions) throws -> ExperimentResult {
         let model = s.model
-        let optimizer = try o.makeOptimizer(default: s.optimizer)
+        let optimizer = try o.makeOptimizer(default: s.optimizer, clipnorm: s.clipnorm)
         try model.compile(optimizer: optimizer, loss: s.loss, metrics: ["acc"])
         model.attachments = s.attachments
         model.attachments["pipeline"] = s.pipeline.json
@@ -35,7 +37,8 @@ enum ClassificationRun {
         let run = try RunFolder(o.output)
         let best = run.file("model.rnn")
         var callbacks: [any Callback] = []
-        if let patience = s.earlyStoppingPatience {
+        let patience = (o.patience ?? s.earlyStoppingPatience).flatMap { $0 == 0 ? nil : $0 }
+        if let patience {
             callbacks.append(EarlyStopping(monitor: "val_loss", patience: patience, mode: .min, verbose: o.verbose != .silent, output: o.log))
             callbacks.append(ModelCheckpoint(best.path, monitor: "val_acc", saveBestOnly: true, mode: .max))
         }
@@ -46,7 +49,7 @@ enum ClassificationRun {
                           callbacks: callbacks, verbose: o.verbose)
         }
         let final: Sequential
-        if s.earlyStoppingPatience != nil, FileManager.default.fileExists(atPath: best.path) {
+        if patience != nil, FileManager.default.fileExists(atPath: best.path) {
             final = try Sequential.load(from: best)  // the best epoch, as the lecture's load_model('best_model.h5')
         } else {
             try model.save(to: best)
@@ -90,7 +93,14 @@ enum ClassificationRun {
 /// `spam-rnn`: Kaggle SMS spam, the lecture's preparation (duplicates dropped, stratified 80/20
 /// split with random_state 0), a Keras Tokenizer fitted on the training texts, pre-padded to the
 /// longest training message; Embedding(vocab, 32) → SimpleRNN(32) → Dense(1, sigmoid), rmsprop,
-/// 4 epochs, batch 64, 20% of the training data for validation. Lecture: 98.16%.
+/// batch 64, 20% of the training data for validation. Lecture: 98.16%.
+///
+/// Two defaults differ from the lecture's notebook (4 epochs, no clipping), because its recipe
+/// blows up with some seeds (seed 1: 77.66%, in Keras 3.15 as here): `clipnorm` 1.0, and up to
+/// 10 epochs with the early stopping (val_loss, patience 3) and best-epoch checkpoint the
+/// lecture's other notebooks use. Over seeds 1–16 the median test accuracy goes from 97.92% to
+/// 98.02% and the worst from 77.66% to 97.39%. `--clipnorm 0 --epochs 4 --patience 0` is the
+/// lecture's recipe.
 public struct SpamRNNExperiment: Experiment {
     public let name = "spam-rnn"
     public let summary = "Embedding(vocab, 32) → SimpleRNN(32) → Dense(1) on SMS spam (lecture: 98.16%)"
@@ -112,7 +122,7 @@ public struct SpamRNNExperiment: Experiment {
         pipeline.numWords = o.vocabularySize
         let model = Sequential(name: "spam_rnn") {
             Embedding(inputDim: vocab, outputDim: 32)
-            SimpleRNN(o.units ?? 32)
+            SimpleRNN(o.units ?? 32, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
             Dense(1, activation: .sigmoid)
         }
         try model.build(inputShape: [maxlen], seed: o.seed)
@@ -120,8 +130,8 @@ public struct SpamRNNExperiment: Experiment {
             name: name, title: "spam-rnn: SMS spam with a SimpleRNN", model: model,
             xTrain: try padSequences(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
             xTest: try padSequences(tokenizer.textsToSequences(testTexts), maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
-            optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 4, validationSplit: 0.2,
-            pipeline: pipeline, attachments: ["tokenizer": tokenizer.toJSON()],
+            optimizer: "rmsprop", clipnorm: 1, loss: .binaryCrossentropy, batchSize: 64, epochs: 10, validationSplit: 0.2,
+            earlyStoppingPatience: 3, pipeline: pipeline, attachments: ["tokenizer": tokenizer.toJSON()],
             notes: [("vocabulary", "\(vocab)"), ("maxlen", "\(maxlen)"), ("lecture", "98.16%")])
         return try ClassificationRun.run(setup, o)
     }
@@ -147,7 +157,7 @@ public struct ReutersLSTMExperiment: Experiment {
         pipeline.numWords = words
         let model = Sequential(name: "reuters_lstm") {
             Embedding(inputDim: words, outputDim: 120)
-            LSTM(o.units ?? 120)
+            LSTM(o.units ?? 120, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
             Dense(classes, activation: .softmax)
         }
         try model.build(inputShape: [maxlen], seed: o.seed)
@@ -187,20 +197,20 @@ public struct IMDBExperiment: Experiment {
         let maxlen = o.maxlen ?? 500
         var pipeline = TextPipeline(kind: .kerasWordIndex, maxlen: maxlen, labels: ["negative", "positive"])
         pipeline.numWords = words
-        let units = o.units
+        let units = o.units, dropout = o.dropout ?? 0, recurrentDropout = o.recurrentDropout ?? 0
         let model: Sequential
         switch variant {
         case .lstm:
-            model = Sequential(name: "imdb_lstm") { Embedding(inputDim: words, outputDim: 120); LSTM(units ?? 120); Dense(1, activation: .sigmoid) }
+            model = Sequential(name: "imdb_lstm") { Embedding(inputDim: words, outputDim: 120); LSTM(units ?? 120, dropout: dropout, recurrentDropout: recurrentDropout); Dense(1, activation: .sigmoid) }
         case .gru:
-            model = Sequential(name: "imdb_gru") { Embedding(inputDim: words, outputDim: 120); GRU(units ?? 120); Dense(1, activation: .sigmoid) }
+            model = Sequential(name: "imdb_gru") { Embedding(inputDim: words, outputDim: 120); GRU(units ?? 120, dropout: dropout, recurrentDropout: recurrentDropout); Dense(1, activation: .sigmoid) }
         case .cnnLSTM:
             model = Sequential(name: "imdb_cnn_lstm") {
                 Embedding(inputDim: words, outputDim: 120)
                 Dropout(rate: 0.2)
                 Conv1D(filters: 64, kernelSize: 5, padding: .valid, activation: .relu)
                 MaxPooling1D(poolSize: 4)
-                LSTM(units ?? 55)
+                LSTM(units ?? 55, dropout: dropout, recurrentDropout: recurrentDropout)
                 Dense(1, activation: .sigmoid)
             }
         }

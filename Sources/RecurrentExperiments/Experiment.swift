@@ -13,8 +13,19 @@ public struct ExperimentOptions: Sendable {
     /// A Keras optimizer name (`"adam"`, `"rmsprop"`, …).
     public var optimizer: String?
     public var learningRate: Float?
+    /// Clip each gradient to this L2 norm (Keras's `clipnorm`); 0 turns clipping off. Nil is the
+    /// experiment's default.
+    public var clipnorm: Float?
     /// How Korean text is split (nsmc-lstm): `subwords` (SentencePiece, the default) or `words`.
     public var tokenization: String?
+    /// The recurrent layer's `dropout` (on its inputs) and `recurrentDropout` (on its state),
+    /// Keras's per-batch masks; nil is the experiment's default.
+    public var dropout: Float?
+    public var recurrentDropout: Float?
+    /// Early stopping on `val_loss` after this many epochs without improvement, with the best
+    /// epoch (by `val_acc`) checkpointed and evaluated; 0 turns both off. Nil is the
+    /// experiment's default.
+    public var patience: Int?
     public var seed: UInt64 = 1
     /// Where the datasets are (`RECURRENT_DATA` or the cache folder when nil).
     public var dataDirectory: URL?
@@ -31,9 +42,11 @@ public struct ExperimentOptions: Sendable {
     /// The optimizer named by `optimizer` (else `fallback`, the lecture's), with `learningRate`
     /// when one is given.
     /// - Throws: `invalidConfiguration` for an unknown name.
-    public func makeOptimizer(default fallback: String) throws -> any Optimizer {
+    public func makeOptimizer(default fallback: String, clipnorm defaultClipnorm: Float? = nil) throws -> any Optimizer {
         let made = try RecurrentNN.makeOptimizer(optimizer ?? fallback)
         if let learningRate { made.learningRate = learningRate }
+        let clip = clipnorm ?? defaultClipnorm
+        made.clipnorm = clip == 0 ? nil : clip
         return made
     }
 }

@@ -82,7 +82,7 @@ public struct NSMCLSTMExperiment: Experiment {
         notes.append(("reviews within maxlen \(maxlen)", percent(covered)))
         let model = Sequential(name: "nsmc_lstm") {
             Embedding(inputDim: vocab, outputDim: 100)
-            LSTM(o.units ?? 128)
+            LSTM(o.units ?? 128, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
             Dense(1, activation: .sigmoid)
         }
         try model.build(inputShape: [maxlen], seed: o.seed)

@@ -66,6 +66,18 @@ struct ExperimentTests {
         #expect(text == "경마장에 있는 말이 뛰고 있다")
     }
 
+    @Test("An experiment's default clipnorm applies unless the options set one; 0 turns it off")
+    func clipnormOption() throws {
+        var o = ExperimentOptions(output: FileManager.default.temporaryDirectory)
+        #expect(try o.makeOptimizer(default: "rmsprop").clipnorm == nil)
+        #expect(try o.makeOptimizer(default: "rmsprop", clipnorm: 1).clipnorm == 1)
+        o.clipnorm = 0
+        #expect(try o.makeOptimizer(default: "rmsprop", clipnorm: 1).clipnorm == nil)
+        o.clipnorm = 0.5; o.optimizer = "adam"; o.learningRate = 0.01
+        let adam = try o.makeOptimizer(default: "rmsprop", clipnorm: 1)
+        #expect(adam.typeName == "Adam" && adam.clipnorm == 0.5 && adam.learningRate == 0.01)
+    }
+
     @Test("An unknown experiment lists the valid ones")
     func unknown() {
         #expect { try Experiments.named("nope") } throws: { error in
