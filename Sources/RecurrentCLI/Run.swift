@@ -21,6 +21,7 @@ struct Run: ParsableCommand {
     @Option(help: "Clip each gradient to this L2 norm (Keras clipnorm); 0 turns off an experiment's default clipping.") var clipnorm: Float?
     @Option(help: "Dropout rate on the recurrent layer's inputs (Keras dropout).") var dropout: Float?
     @Option(name: .customLong("recurrent-dropout"), help: "Dropout rate on the recurrent layer's state (Keras recurrent_dropout).") var recurrentDropout: Float?
+    @Option(name: .customLong("validation-split"), help: "Validate on this last fraction of the training data, in (0, 1), instead of the experiment's default (Reuters and IMDB validate on the test set, as the lecture).") var validationSplit: Double?
     @Option(help: "Early stopping patience in epochs (val_loss), with the best epoch checkpointed; 0 turns it off.") var patience: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(name: .customLong("data-dir"), help: "Dataset folder (default: $RECURRENT_DATA, else the cache folder).") var dataDir: String?
@@ -49,6 +50,9 @@ struct Run: ParsableCommand {
         for (flag, rate) in [("--dropout", dropout), ("--recurrent-dropout", recurrentDropout)] {
             if let rate, !(rate >= 0 && rate < 1) { throw ValidationError("\(flag) must be in [0, 1), found \(rate)") }
         }
+        if let validationSplit, !(validationSplit > 0 && validationSplit < 1) {
+            throw ValidationError("--validation-split must be in (0, 1), found \(validationSplit)")
+        }
         if let patience, patience < 0 {
             throw ValidationError("--patience must be ≥ 0, found \(patience)")
         }
@@ -66,7 +70,7 @@ struct Run: ParsableCommand {
         o.units = units; o.epochs = epochs; o.batchSize = batchSize; o.maxlen = maxlen; o.vocabularySize = vocabSize
         o.optimizer = optimizer; o.learningRate = learningRate; o.seed = seed; o.limit = limit; o.verbose = logFormat
         o.tokenization = tokenization; o.clipnorm = clipnorm; o.patience = patience
-        o.dropout = dropout; o.recurrentDropout = recurrentDropout
+        o.dropout = dropout; o.recurrentDropout = recurrentDropout; o.validationSplit = validationSplit
         // With jsonl the standard output holds only JSON lines; everything else goes to stderr.
         if logFormat == .jsonLines { o.log = { standardErrorWriter($0 + "\n") } }
         o.dataDirectory = dataDir.map { URL(fileURLWithPath: $0) }

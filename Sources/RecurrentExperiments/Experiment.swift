@@ -22,6 +22,10 @@ public struct ExperimentOptions: Sendable {
     /// Keras's per-batch masks; nil is the experiment's default.
     public var dropout: Float?
     public var recurrentDropout: Float?
+    /// Validate on this last fraction of the training data (Keras's `validation_split`), in (0, 1);
+    /// nil is the experiment's default (the lecture's: a split, or the test set for Reuters and
+    /// IMDB).
+    public var validationSplit: Double?
     /// Early stopping on `val_loss` after this many epochs without improvement, with the best
     /// epoch (by `val_acc`) checkpointed and evaluated; 0 turns both off. Nil is the
     /// experiment's default.

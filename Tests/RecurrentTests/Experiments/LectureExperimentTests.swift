@@ -15,16 +15,18 @@ struct LectureExperimentTests {
         let epochs: Int
         let maxlen: Int?
         let chance: Double
+        /// Where the lecture validates: `test` (the test set) or `split 0.2`.
+        let validation: String
         var description: String { experiment }
     }
 
     static let cases: [Case] = [
-        Case(experiment: "spam-rnn", dataset: "sms_spam", limit: 600, epochs: 3, maxlen: nil, chance: 0.5),
-        Case(experiment: "reuters-lstm", dataset: "reuters", limit: 400, epochs: 3, maxlen: 60, chance: 1.0 / 46),
-        Case(experiment: "imdb-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5),
-        Case(experiment: "imdb-gru", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5),
-        Case(experiment: "imdb-cnn-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5),
-        Case(experiment: "nsmc-lstm", dataset: "nsmc", limit: 600, epochs: 3, maxlen: nil, chance: 0.5),
+        Case(experiment: "spam-rnn", dataset: "sms_spam", limit: 600, epochs: 3, maxlen: nil, chance: 0.5, validation: "split 0.2"),
+        Case(experiment: "reuters-lstm", dataset: "reuters", limit: 400, epochs: 3, maxlen: 60, chance: 1.0 / 46, validation: "test"),
+        Case(experiment: "imdb-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5, validation: "test"),
+        Case(experiment: "imdb-gru", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5, validation: "test"),
+        Case(experiment: "imdb-cnn-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5, validation: "test"),
+        Case(experiment: "nsmc-lstm", dataset: "nsmc", limit: 600, epochs: 3, maxlen: nil, chance: 0.5, validation: "split 0.2"),
     ]
 
     @Test("A classification experiment learns on a slice, and its model reloads",
@@ -45,12 +47,27 @@ struct LectureExperimentTests {
         #expect(accuracy > c.chance, "\(c.experiment): test accuracy \(accuracy)")
         // The saved model gives the outputs recorded at the end of the run, bit for bit.
         let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
+        #expect(results["validation"]?.stringValue == c.validation, "\(c.experiment) validates as the lecture does")
         let inputs = try #require(results["sample_inputs"]?.arrayValue).map { $0.arrayValue!.map { Float($0.doubleValue!) } }
         let expected = try #require(results["sample_outputs"]?.arrayValue).map { Float($0.doubleValue!) }
         let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
         let x = try Tensor(shape: [inputs.count, inputs[0].count], data: inputs.flatMap { $0 })
         #expect(try model.predict(x).data == expected)
         #expect(model.attachments["pipeline"] != nil)
+    }
+
+    @Test("A validation split replaces the lecture's validation on the test set",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
+    func validationSplitOption() throws {
+        var o = ExperimentTests.options("reuters-lstm", limit: 200, epochs: 2)
+        o.maxlen = 30
+        o.validationSplit = 0.25
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        _ = try Experiments.named("reuters-lstm").run(o)
+        let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
+        #expect(results["validation"]?.stringValue == "split 0.25")
+        let history = try ExperimentTests.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"])
+        #expect(history["val_loss"]?.count == 2, "validation metrics for both epochs")
     }
 
     @Test("textgen-lstm learns on a slice of the headlines and generates from a saved model",
