@@ -14,7 +14,7 @@ binary cross-entropy, 4 epochs, batch 64, validation_split 0.2.
 with EarlyStopping(val_loss, patience=3) and ModelCheckpoint(val_acc, max, best only), the best
 epoch evaluated.
 """
-import os, sys, statistics
+import os, statistics, sys, tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import pandas as pd
 from sklearn.model_selection import train_test_split
@@ -54,12 +54,15 @@ for seed in seeds:
         m.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["acc"])
         m.fit(Xtr, ytr, epochs=4, batch_size=64, validation_split=0.2, verbose=0)
     else:
-        best = f"/tmp/keras-spam-best-{os.getpid()}.keras"
+        best = os.path.join(tempfile.gettempdir(), f"keras-spam-best-{os.getpid()}.keras")
+        if os.path.exists(best):
+            os.remove(best)  # the previous seed's checkpoint
         m.compile(optimizer=keras.optimizers.RMSprop(clipnorm=1.0), loss="binary_crossentropy", metrics=["acc"])
         m.fit(Xtr, ytr, epochs=10, batch_size=64, validation_split=0.2, verbose=0,
               callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", mode="min", patience=3),
                          keras.callbacks.ModelCheckpoint(best, monitor="val_acc", mode="max", save_best_only=True)])
         m = keras.models.load_model(best)
+        os.remove(best)
     acc = m.evaluate(Xte, yte, verbose=0)[1]
     accs.append(acc)
     print(f"seed {seed}: test accuracy {acc * 100:.2f}%", flush=True)

@@ -19,10 +19,10 @@ struct Run: ParsableCommand {
     @Option(help: "Optimizer (adam, rmsprop, sgd, adamw).") var optimizer: String?
     @Option(name: .customLong("learning-rate"), help: "Learning rate.") var learningRate: Float?
     @Option(help: "Clip each gradient to this L2 norm (Keras clipnorm); 0 turns off an experiment's default clipping.") var clipnorm: Float?
-    @Option(help: "Dropout rate on the recurrent layer's inputs (Keras dropout).") var dropout: Float?
+    @Option(help: "Dropout rate on the recurrent layer's inputs (Keras dropout; imdb-cnn-lstm keeps its own Dropout(0.2) layer).") var dropout: Float?
     @Option(name: .customLong("recurrent-dropout"), help: "Dropout rate on the recurrent layer's state (Keras recurrent_dropout).") var recurrentDropout: Float?
-    @Option(name: .customLong("validation-split"), help: "Validate on this last fraction of the training data, in (0, 1), instead of the experiment's default (Reuters and IMDB validate on the test set, as the lecture).") var validationSplit: Double?
-    @Option(help: "Early stopping patience in epochs (val_loss), with the best epoch checkpointed; 0 turns it off.") var patience: Int?
+    @Option(name: .customLong("validation-split"), help: "Validate on this last fraction of the training data, in (0, 1), instead of the experiment's default (0.2, or the test set for reuters-lstm and imdb-*, as the lecture). Not for textgen-*.") var validationSplit: Double?
+    @Option(help: "Early stopping patience in epochs (on val_loss), with the best epoch by val_acc checkpointed and evaluated; 0 turns both off. Text classification only.") var patience: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Option(name: .customLong("data-dir"), help: "Dataset folder (default: $RECURRENT_DATA, else the cache folder).") var dataDir: String?
     @Option(help: "Run folder (default: runs/EXPERIMENT).") var output: String?
@@ -44,18 +44,7 @@ struct Run: ParsableCommand {
         if let learningRate, !(learningRate.isFinite && learningRate >= 0) {
             throw ValidationError("--learning-rate must be a finite number ≥ 0, found \(learningRate)")
         }
-        if let clipnorm, !(clipnorm.isFinite && clipnorm >= 0) {
-            throw ValidationError("--clipnorm must be a finite number ≥ 0, found \(clipnorm)")
-        }
-        for (flag, rate) in [("--dropout", dropout), ("--recurrent-dropout", recurrentDropout)] {
-            if let rate, !(rate >= 0 && rate < 1) { throw ValidationError("\(flag) must be in [0, 1), found \(rate)") }
-        }
-        if let validationSplit, !(validationSplit > 0 && validationSplit < 1) {
-            throw ValidationError("--validation-split must be in (0, 1), found \(validationSplit)")
-        }
-        if let patience, patience < 0 {
-            throw ValidationError("--patience must be ≥ 0, found \(patience)")
-        }
+        do { try options().check(for: Experiments.named(experiment)) } catch { throw ValidationError("\(error)") }
         if let tokenization, !["subwords", "words"].contains(tokenization) {
             throw ValidationError("--tokenization must be subwords or words, found \(tokenization)")
         }
@@ -64,13 +53,19 @@ struct Run: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let e = try Experiments.named(experiment)
+    /// The options as the experiments take them.
+    func options() -> ExperimentOptions {
         var o = ExperimentOptions(output: URL(fileURLWithPath: output ?? "runs/\(experiment)"))
         o.units = units; o.epochs = epochs; o.batchSize = batchSize; o.maxlen = maxlen; o.vocabularySize = vocabSize
         o.optimizer = optimizer; o.learningRate = learningRate; o.seed = seed; o.limit = limit; o.verbose = logFormat
         o.tokenization = tokenization; o.clipnorm = clipnorm; o.patience = patience
         o.dropout = dropout; o.recurrentDropout = recurrentDropout; o.validationSplit = validationSplit
+        return o
+    }
+
+    func run() throws {
+        let e = try Experiments.named(experiment)
+        var o = options()
         // With jsonl the standard output holds only JSON lines; everything else goes to stderr.
         if logFormat == .jsonLines { o.log = { standardErrorWriter($0 + "\n") } }
         o.dataDirectory = dataDir.map { URL(fileURLWithPath: $0) }

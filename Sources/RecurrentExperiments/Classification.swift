@@ -14,15 +14,32 @@ struct ClassificationSetup {
     var loss: Loss
     var batchSize: Int
     var epochs: Int
-    var validationSplit = 0.0
-    /// Validate on the test set, as the lecture's Reuters notebook does.
-    var validateOnTest = false
+    /// What `fit` validates on by default; `ExperimentOptions.validationSplit` replaces it.
+    var validation: Validation
     /// EarlyStopping(val_loss, patience) and ModelCheckpoint(val_acc, max, best only), then the
     /// best model is evaluated, as the lecture's notebooks do.
     var earlyStoppingPatience: Int?
     var pipeline: TextPipeline
     var attachments: [String: String] = [:]
     var notes: [(String, String)] = []
+}
+
+/// Where an experiment validates.
+enum Validation {
+    /// The last fraction of the training data (Keras's `validation_split`).
+    case split(Double)
+    /// The test set (`validation_data=(X_test, y_test)`), as the lecture's Reuters and IMDB
+    /// notebooks do: the best epoch is then chosen on the test set.
+    case testSet
+}
+
+extension Validation: CustomStringConvertible {
+    var description: String {
+        switch self {
+        case let .split(fraction): "the last \(percent(fraction)) of the training data"
+        case .testSet: "the test set, as the lecture (the best epoch is chosen on it)"
+        }
+    }
 }
 
 enum ClassificationRun {
@@ -37,22 +54,26 @@ enum ClassificationRun {
         let run = try RunFolder(o.output)
         let best = run.file("model.rnn")
         var callbacks: [any Callback] = []
-        let patience = (o.patience ?? s.earlyStoppingPatience).flatMap { $0 == 0 ? nil : $0 }
+        var patience = o.patience ?? s.earlyStoppingPatience
+        if patience == 0 { patience = nil }  // `--patience 0`: no early stopping, no checkpoint
+        let checkpoint = ModelCheckpoint(best.path, monitor: "val_acc", saveBestOnly: true, mode: .max)
         if let patience {
             callbacks.append(EarlyStopping(monitor: "val_loss", patience: patience, mode: .min, verbose: o.verbose != .silent, output: o.log))
-            callbacks.append(ModelCheckpoint(best.path, monitor: "val_acc", saveBestOnly: true, mode: .max))
+            callbacks.append(checkpoint)
         }
-        // `--validation-split` replaces the lecture's validation on the test set with a held-out
-        // part of the training data.
-        let split = o.validationSplit ?? (s.validateOnTest ? nil : s.validationSplit)
-        let onTest = split == nil
+        let validation = o.validationSplit.map(Validation.split) ?? s.validation
         let (history, seconds) = try timed {
-            try model.fit(x: s.xTrain, y: s.yTrain, batchSize: o.batchSize ?? s.batchSize, epochs: o.epochs ?? s.epochs,
-                          validationSplit: split ?? 0, validationData: onTest ? (s.xTest, s.yTest) : nil,
-                          callbacks: callbacks, verbose: o.verbose)
+            switch validation {
+            case let .split(fraction):
+                try model.fit(x: s.xTrain, y: s.yTrain, batchSize: o.batchSize ?? s.batchSize, epochs: o.epochs ?? s.epochs,
+                              validationSplit: fraction, callbacks: callbacks, verbose: o.verbose)
+            case .testSet:
+                try model.fit(x: s.xTrain, y: s.yTrain, batchSize: o.batchSize ?? s.batchSize, epochs: o.epochs ?? s.epochs,
+                              validationData: (s.xTest, s.yTest), callbacks: callbacks, verbose: o.verbose)
+            }
         }
         let final: Sequential
-        if patience != nil, FileManager.default.fileExists(atPath: best.path) {
+        if patience != nil, !checkpoint.saved.isEmpty {
             final = try Sequential.load(from: best)  // the best epoch, as the lecture's load_model('best_model.h5')
         } else {
             try model.save(to: best)
@@ -71,7 +92,10 @@ enum ClassificationRun {
             "parameters": .number(Double(model.parameterCount)),
         ]
         if let reason = history.stopReason { results["stop_reason"] = .string(reason) }
-        results["validation"] = .string(onTest ? "test" : "split \(split!)")
+        switch validation {
+        case let .split(fraction): results["validation"] = .string("split"); results["validation_split"] = .number(fraction)
+        case .testSet: results["validation"] = .string("test")
+        }
         // A few test inputs and the saved model's outputs, so a reload can be checked against them.
         let head = s.xTest.rows(0..<min(8, s.xTest.shape[0]))
         results["sample_inputs"] = .array((0..<head.shape[0]).map { i in .array(head.rows(i..<(i + 1)).data.map { .number(Double($0)) }) })
@@ -80,7 +104,7 @@ enum ClassificationRun {
         let rows = [("test accuracy", percent(accuracy)), ("test loss", String(format: "%.4f", test["loss"]!)),
                     ("epochs", "\(epochs)"), ("seconds per epoch", String(format: "%.1f", seconds / Double(max(epochs, 1)))),
                     ("train / test samples", "\(s.xTrain.shape[0]) / \(s.xTest.shape[0])"),
-                    ("validation", onTest ? "the test set (as the lecture; the best epoch is chosen on it)" : "the last \(percent(split!)) of the training data")] + s.notes
+                    ("validation", validation.description)] + s.notes
         try run.writeIndex(title: s.title, results: rows, summary: model.summary(), charts: charts)
         return ExperimentResult(experiment: s.name, metrics: ["test_accuracy": accuracy, "test_loss": test["loss"]!],
                                 epochsRun: epochs, secondsPerEpoch: seconds / Double(max(epochs, 1)), runFolder: o.output, notes: rows)
@@ -108,6 +132,7 @@ enum ClassificationRun {
 /// lecture's recipe.
 public struct SpamRNNExperiment: Experiment {
     public let name = "spam-rnn"
+    public var task: ExperimentTask { .classification }
     public let summary = "Embedding(vocab, 32) → SimpleRNN(32) → Dense(1) on SMS spam (lecture: 98.16%)"
     public init() {}
 
@@ -135,7 +160,7 @@ public struct SpamRNNExperiment: Experiment {
             name: name, title: "spam-rnn: SMS spam with a SimpleRNN", model: model,
             xTrain: try padSequences(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
             xTest: try padSequences(tokenizer.textsToSequences(testTexts), maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
-            optimizer: "rmsprop", clipnorm: 1, loss: .binaryCrossentropy, batchSize: 64, epochs: 10, validationSplit: 0.2,
+            optimizer: "rmsprop", clipnorm: 1, loss: .binaryCrossentropy, batchSize: 64, epochs: 10, validation: .split(0.2),
             earlyStoppingPatience: 3, pipeline: pipeline, attachments: ["tokenizer": tokenizer.toJSON()],
             notes: [("vocabulary", "\(vocab)"), ("maxlen", "\(maxlen)"), ("lecture", "98.16%")])
         return try ClassificationRun.run(setup, o)
@@ -148,6 +173,7 @@ public struct SpamRNNExperiment: Experiment {
 /// by val_acc, validated on the test set as the lecture does. Lecture: 71.33%.
 public struct ReutersLSTMExperiment: Experiment {
     public let name = "reuters-lstm"
+    public var task: ExperimentTask { .classification }
     public let summary = "Embedding(1000, 120) → LSTM(120) → Dense(46) on Reuters newswires (lecture: 71.33%)"
     public init() {}
 
@@ -172,7 +198,7 @@ public struct ReutersLSTMExperiment: Experiment {
             yTrain: try toCategorical(ClassificationRun.limited(data.train.labels, o.limit), numClasses: classes),
             xTest: try padSequences(test, maxlen: maxlen),
             yTest: try toCategorical(ClassificationRun.limited(data.test.labels, o.limit), numClasses: classes),
-            optimizer: "adam", loss: .categoricalCrossentropy, batchSize: 128, epochs: 30, validateOnTest: true,
+            optimizer: "adam", loss: .categoricalCrossentropy, batchSize: 128, epochs: 30, validation: .testSet,
             earlyStoppingPatience: 4, pipeline: pipeline, attachments: ["word_index": TextPipeline.json(data.wordIndex)],
             notes: [("lecture", "71.33%")])
         return try ClassificationRun.run(setup, o)
@@ -188,6 +214,7 @@ public struct IMDBExperiment: Experiment {
     public enum Variant: String, Sendable { case lstm, gru, cnnLSTM = "cnn-lstm" }
     public let variant: Variant
     public var name: String { "imdb-\(variant.rawValue)" }
+    public var task: ExperimentTask { .classification }
     public var summary: String {
         switch variant {
         case .lstm: "Embedding(5000, 120) → LSTM(120) → Dense(1) on IMDB reviews"
@@ -227,7 +254,7 @@ public struct IMDBExperiment: Experiment {
             name: name, title: "\(name): IMDB movie reviews", model: model,
             xTrain: try padSequences(data.train.sequences, maxlen: maxlen), yTrain: ClassificationRun.labels(data.train.labels),
             xTest: try padSequences(data.test.sequences, maxlen: maxlen), yTest: ClassificationRun.labels(data.test.labels),
-            optimizer: "adam", loss: .binaryCrossentropy, batchSize: 64, epochs: 10, validateOnTest: true,
+            optimizer: "adam", loss: .binaryCrossentropy, batchSize: 64, epochs: 10, validation: .testSet,
             earlyStoppingPatience: 4, pipeline: pipeline, attachments: ["word_index": TextPipeline.json(wordIndex)],
             notes: [("paper (Maas et al. 2011)", "88.89%")])
         return try ClassificationRun.run(setup, o)

@@ -19,16 +19,16 @@ public struct ExperimentOptions: Sendable {
     /// How Korean text is split (nsmc-lstm): `subwords` (SentencePiece, the default) or `words`.
     public var tokenization: String?
     /// The recurrent layer's `dropout` (on its inputs) and `recurrentDropout` (on its state),
-    /// Keras's per-batch masks; nil is the experiment's default.
+    /// Keras's per-batch masks; nil is the experiment's default (0 in every experiment).
     public var dropout: Float?
     public var recurrentDropout: Float?
     /// Validate on this last fraction of the training data (Keras's `validation_split`), in (0, 1);
-    /// nil is the experiment's default (the lecture's: a split, or the test set for Reuters and
-    /// IMDB).
+    /// nil is the experiment's default, the lecture's: 0.2 for timeseries, spam-rnn and nsmc-lstm,
+    /// the test set for reuters-lstm and the IMDB models. Text generation does not validate.
     public var validationSplit: Double?
     /// Early stopping on `val_loss` after this many epochs without improvement, with the best
     /// epoch (by `val_acc`) checkpointed and evaluated; 0 turns both off. Nil is the
-    /// experiment's default.
+    /// experiment's default. Text classification only.
     public var patience: Int?
     public var seed: UInt64 = 1
     /// Where the datasets are (`RECURRENT_DATA` or the cache folder when nil).
@@ -42,6 +42,37 @@ public struct ExperimentOptions: Sendable {
     public var log: @Sendable (String) -> Void = { print($0) }
 
     public init(output: URL) { self.output = output }
+
+    /// Checks the options that are not plain counts against `experiment`.
+    /// - Throws: `invalidConfiguration` naming the option, what it accepts and what was found:
+    ///   `clipnorm` must be finite and ≥ 0, `dropout` and `recurrentDropout` in [0, 1),
+    ///   `validationSplit` in (0, 1) and not for text generation, `patience` ≥ 0 and only for
+    ///   text classification.
+    public func check(for experiment: any Experiment) throws {
+        func fail(_ option: String, _ message: String) -> RecurrentError {
+            .invalidConfiguration(where: option, message: message)
+        }
+        if let clipnorm, !(clipnorm.isFinite && clipnorm >= 0) {
+            throw fail("clipnorm (--clipnorm)", "must be a finite number ≥ 0 (0 turns clipping off), found \(clipnorm)")
+        }
+        for (option, rate) in [("dropout (--dropout)", dropout), ("recurrentDropout (--recurrent-dropout)", recurrentDropout)] {
+            if let rate, !(rate >= 0 && rate < 1) { throw fail(option, "must be in [0, 1), found \(rate)") }
+        }
+        if let validationSplit {
+            guard validationSplit > 0 && validationSplit < 1 else {
+                throw fail("validationSplit (--validation-split)", "must be in (0, 1), found \(validationSplit)")
+            }
+            if experiment.task == .textGeneration {
+                throw fail("validationSplit (--validation-split)", "\(experiment.name) trains on all its sequences and does not validate")
+            }
+        }
+        if let patience {
+            guard patience >= 0 else { throw fail("patience (--patience)", "must be ≥ 0 (0 turns early stopping off), found \(patience)") }
+            if experiment.task != .classification {
+                throw fail("patience (--patience)", "early stopping is for the text classification experiments (\(Experiments.all.filter { $0.task == .classification }.map(\.name).joined(separator: ", "))), not \(experiment.name)")
+            }
+        }
+    }
 
     /// The optimizer named by `optimizer` (else `fallback`, the lecture's), with `learningRate`
     /// when one is given.
@@ -68,10 +99,21 @@ public struct ExperimentResult: Sendable {
     public var notes: [(String, String)] = []
 }
 
+/// What an experiment trains, which decides the options it takes.
+public enum ExperimentTask: Sendable {
+    /// Regression on a series (`timeseries`): validates on a split, no early stopping.
+    case regression
+    /// Next-word prediction (`textgen-*`): trains on all its sequences, no validation.
+    case textGeneration
+    /// Text classification: validation, early stopping and the best checkpoint.
+    case classification
+}
+
 /// One experiment of the lecture, run from the library's public API only.
 public protocol Experiment: Sendable {
     /// The command-line name, e.g. `timeseries`.
     var name: String { get }
+    var task: ExperimentTask { get }
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult

@@ -12,6 +12,7 @@ import RecurrentDatasets
 /// 20% of the training reviews for validation.
 public struct NSMCLSTMExperiment: Experiment {
     public let name = "nsmc-lstm"
+    public var task: ExperimentTask { .classification }
     public let summary = "Embedding(vocab, 100) → LSTM(128) → Dense(1) on Naver movie reviews (Korean), SentencePiece subwords"
     public init() {}
 
@@ -90,7 +91,7 @@ public struct NSMCLSTMExperiment: Experiment {
             name: name, title: "nsmc-lstm: Naver movie reviews", model: model,
             xTrain: try padSequences(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
             xTest: try padSequences(testSeq, maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
-            optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 15, validationSplit: 0.2,
+            optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 15, validation: .split(0.2),
             earlyStoppingPatience: 4, pipeline: pipeline, attachments: attachments, notes: notes)
         return try ClassificationRun.run(setup, o)
     }

@@ -122,6 +122,7 @@ public enum TextGenerator {
 /// sentence, which should give the sentence back ('경마장에' → '경마장에 있는 말이 뛰고 있다').
 public struct TextGenerationRNNExperiment: Experiment {
     public let name = "textgen-rnn"
+    public var task: ExperimentTask { .textGeneration }
     public let summary = "Embedding → SimpleRNN(32) → Dense(softmax) on the lecture's three Korean sentences; generates continuations"
     public init() {}
 
@@ -131,7 +132,7 @@ public struct TextGenerationRNNExperiment: Experiment {
         let data = try TextGenerationData(lines: Self.sentences)
         let model = Sequential(name: "textgen_rnn") {
             Embedding(inputDim: data.vocabularySize, outputDim: 10)
-            SimpleRNN(o.units ?? 32)
+            SimpleRNN(o.units ?? 32, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
             Dense(data.vocabularySize, activation: .softmax)
         }
         let (history, seconds) = try data.train(model, o)
@@ -173,6 +174,7 @@ public struct TextGenerationRNNExperiment: Experiment {
 /// greedy generation from a few first words.
 public struct TextGenerationLSTMExperiment: Experiment {
     public let name = "textgen-lstm"
+    public var task: ExperimentTask { .textGeneration }
     public let summary = "Embedding → LSTM(128) → Dense(softmax) on New York Times headlines; generates headlines"
     public init() {}
 
@@ -186,7 +188,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
         o.log("\(lines.count) headlines, \(data.x.shape[0]) prefix sequences, vocabulary \(data.vocabularySize), length \(data.maxlen)")
         let model = Sequential(name: "textgen_lstm") {
             Embedding(inputDim: data.vocabularySize, outputDim: 10)
-            LSTM(o.units ?? 128)
+            LSTM(o.units ?? 128, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
             Dense(data.vocabularySize, activation: .softmax)
         }
         let (history, seconds) = try data.train(model, o)

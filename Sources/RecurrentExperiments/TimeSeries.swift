@@ -12,6 +12,7 @@ import Recurrent
 /// and plots the predictions of each against the targets on the test period.
 public struct TimeSeriesExperiment: Experiment {
     public let name = "timeseries"
+    public var task: ExperimentTask { .regression }
     public let summary = "SimpleRNN(10) → Dense(1) predicting a noisy sine from windows of 3 steps (131 parameters); compares 5, 10, 20 units"
     public init() {}
 
@@ -42,7 +43,7 @@ public struct TimeSeriesExperiment: Experiment {
         var main: (Sequential, History, Double)?
         for u in [units] + [5, 10, 20].filter({ $0 != units }) {
             let model = Sequential(name: "timeseries_\(u)") {
-                SimpleRNN(u)
+                SimpleRNN(u, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
                 Dense(1)
             }
             try model.build(inputShape: [3, 1], seed: o.seed)
@@ -50,7 +51,7 @@ public struct TimeSeriesExperiment: Experiment {
             try model.compile(optimizer: optimizer, loss: .meanSquaredError)
             if u == units { o.log(model.summary()) }
             let (history, seconds) = try timed {
-                try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: 0.2,
+                try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: o.validationSplit ?? 0.2,
                               shuffle: true, verbose: u == units ? o.verbose : .silent)
             }
             let test = try model.evaluate(x: xTest, y: yTest)["loss"]!

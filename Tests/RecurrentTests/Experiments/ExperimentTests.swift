@@ -78,6 +78,26 @@ struct ExperimentTests {
         #expect(adam.typeName == "Adam" && adam.clipnorm == 0.5 && adam.learningRate == 0.01)
     }
 
+    @Test("Options an experiment cannot take, or values out of range, are refused with the option's name")
+    func optionChecks() throws {
+        func message(_ experiment: String, _ change: (inout ExperimentOptions) -> Void) -> String? {
+            var o = ExperimentOptions(output: FileManager.default.temporaryDirectory)
+            change(&o)
+            do { try o.check(for: Experiments.named(experiment)); return nil } catch { return "\(error)" }
+        }
+        #expect(message("spam-rnn") { $0.clipnorm = 0; $0.patience = 0; $0.dropout = 0; $0.validationSplit = 0.5 } == nil)
+        #expect(message("timeseries") { $0.validationSplit = 0.1; $0.recurrentDropout = 0.3 } == nil)
+        #expect(message("spam-rnn") { $0.clipnorm = -1 }?.contains("clipnorm (--clipnorm): must be a finite number ≥ 0") == true)
+        #expect(message("spam-rnn") { $0.clipnorm = .infinity }?.contains("found inf") == true)
+        #expect(message("imdb-lstm") { $0.dropout = 1 }?.contains("dropout (--dropout): must be in [0, 1), found 1.0") == true)
+        #expect(message("imdb-gru") { $0.recurrentDropout = -0.1 }?.contains("--recurrent-dropout") == true)
+        #expect(message("nsmc-lstm") { $0.validationSplit = 0 }?.contains("must be in (0, 1), found 0.0") == true)
+        #expect(message("textgen-rnn") { $0.validationSplit = 0.2 }?.contains("textgen-rnn trains on all its sequences") == true)
+        #expect(message("reuters-lstm") { $0.patience = -1 }?.contains("must be ≥ 0") == true)
+        let timeseries = message("timeseries") { $0.patience = 3 }
+        #expect(timeseries?.contains("not timeseries") == true && timeseries?.contains("imdb-cnn-lstm") == true, "\(timeseries ?? "no error")")
+    }
+
     @Test("An unknown experiment lists the valid ones")
     func unknown() {
         #expect { try Experiments.named("nope") } throws: { error in

@@ -15,18 +15,18 @@ struct LectureExperimentTests {
         let epochs: Int
         let maxlen: Int?
         let chance: Double
-        /// Where the lecture validates: `test` (the test set) or `split 0.2`.
+        /// Where the lecture validates: `test` (the test set) or `split` (20% of the training data).
         let validation: String
         var description: String { experiment }
     }
 
     static let cases: [Case] = [
-        Case(experiment: "spam-rnn", dataset: "sms_spam", limit: 600, epochs: 3, maxlen: nil, chance: 0.5, validation: "split 0.2"),
+        Case(experiment: "spam-rnn", dataset: "sms_spam", limit: 600, epochs: 3, maxlen: nil, chance: 0.5, validation: "split"),
         Case(experiment: "reuters-lstm", dataset: "reuters", limit: 400, epochs: 3, maxlen: 60, chance: 1.0 / 46, validation: "test"),
         Case(experiment: "imdb-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5, validation: "test"),
         Case(experiment: "imdb-gru", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5, validation: "test"),
         Case(experiment: "imdb-cnn-lstm", dataset: "imdb", limit: 300, epochs: 2, maxlen: 80, chance: 0.5, validation: "test"),
-        Case(experiment: "nsmc-lstm", dataset: "nsmc", limit: 600, epochs: 3, maxlen: nil, chance: 0.5, validation: "split 0.2"),
+        Case(experiment: "nsmc-lstm", dataset: "nsmc", limit: 600, epochs: 3, maxlen: nil, chance: 0.5, validation: "split"),
     ]
 
     @Test("A classification experiment learns on a slice, and its model reloads",
@@ -62,12 +62,21 @@ struct LectureExperimentTests {
         var o = ExperimentTests.options("reuters-lstm", limit: 200, epochs: 2)
         o.maxlen = 30
         o.validationSplit = 0.25
+        o.dropout = 0.1
+        o.recurrentDropout = 0.2
         defer { try? FileManager.default.removeItem(at: o.output) }
         _ = try Experiments.named("reuters-lstm").run(o)
         let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
-        #expect(results["validation"]?.stringValue == "split 0.25")
+        #expect(results["validation"]?.stringValue == "split")
+        #expect(results["validation_split"]?.doubleValue == 0.25)
+        #expect(results["train_samples"]?.doubleValue == 200, "the split is taken inside fit, from the 200 training samples")
         let history = try ExperimentTests.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"])
         #expect(history["val_loss"]?.count == 2, "validation metrics for both epochs")
+        // The dropout options reach the recurrent layer and are saved with it.
+        let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
+        let lstm = try #require(model.layers.first { $0.typeName == "LSTM" })
+        #expect(lstm.config["dropout"]?.doubleValue.map(Float.init) == 0.1)
+        #expect(lstm.config["recurrent_dropout"]?.doubleValue.map(Float.init) == 0.2)
     }
 
     @Test("textgen-lstm learns on a slice of the headlines and generates from a saved model",
