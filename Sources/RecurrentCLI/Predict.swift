@@ -26,6 +26,10 @@ struct Predict: ParsableCommand {
         let sequences = try pipeline.sequences(inputs, attachments: loaded.model.attachments)
         let x = try padSequences(sequences, maxlen: pipeline.maxlen)
         let p = try loaded.model.predict(x, batchSize: 256)
+        if let bad = p.data.first(where: { !$0.isFinite }) {
+            throw RecurrentError.invalidValue(where: "recurrent predict --model \(model)", expected: "a model whose outputs are finite probabilities",
+                                              found: "\(bad): the saved weights are not finite (its training diverged); train it again")
+        }
         let k = p.shape.last ?? 1
         for (i, text) in inputs.enumerated() {
             let known = pipeline.knownTokens(sequences[i])

@@ -45,6 +45,9 @@ struct Run: ParsableCommand {
             throw ValidationError("--learning-rate must be a finite number ≥ 0, found \(learningRate)")
         }
         do { try options().check(for: Experiments.named(experiment)) } catch { throw ValidationError("\(error)") }
+        if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--output must name a folder, found an empty path")
+        }
         if let tokenization, !["subwords", "words"].contains(tokenization) {
             throw ValidationError("--tokenization must be subwords or words, found \(tokenization)")
         }

@@ -52,6 +52,7 @@ enum ClassificationRun {
         o.log(model.summary())
         o.log("train \(s.xTrain.shape[0]) samples, test \(s.xTest.shape[0]) samples, input \(s.xTrain.shape.dropFirst().map(String.init).joined(separator: "×"))")
         let run = try RunFolder(o.output)
+        defer { run.discard() }  // a failed run leaves the previous one's files
         let best = run.file("model.rnn")
         var callbacks: [any Callback] = []
         var patience = o.patience ?? s.earlyStoppingPatience
@@ -73,21 +74,39 @@ enum ClassificationRun {
             }
         }
         let final: Sequential
-        if patience != nil, !checkpoint.saved.isEmpty {
-            final = try Sequential.load(from: best)  // the best epoch, as the lecture's load_model('best_model.h5')
-        } else {
-            try model.save(to: best)
-            final = model
-        }
-        let test = try final.evaluate(x: s.xTest, y: s.yTest, batchSize: 256)
         let epochs = history.epochs.count
+        // The epoch whose weights are evaluated and saved.
+        let evaluatedEpoch: Int
+        if patience != nil, let saved = checkpoint.savedEpochs.last {
+            final = try Sequential.load(from: best)  // the best epoch, as the lecture's load_model('best_model.h5')
+            evaluatedEpoch = saved
+        } else {
+            final = model
+            evaluatedEpoch = epochs
+        }
+        var test: [String: Double]
+        do {
+            test = try final.evaluate(x: s.xTest, y: s.yTest, batchSize: 256)
+        } catch RecurrentError.nonFinite {
+            test = ["loss": .nan]  // non-finite weights: a layer refused the activations of the one before
+        }
+        guard test["loss"]!.isFinite else {
+            // The first epoch that logged a non-finite value (loss, val_loss, …).
+            let diverged = history.history.compactMap { key, values in values.firstIndex { !$0.isFinite }.map { ($0, key, values[$0]) } }
+                .min { ($0.0, $0.1) < ($1.0, $1.1) }
+                .map { "\($0.1) became \($0.2) in epoch \($0.0 + 1)" }
+            throw RecurrentError.invalidValue(
+                where: "\(s.name) training", expected: "a model with a finite test loss",
+                found: "\(test["loss"]!) (\(diverged ?? history.stopReason ?? "the weights are not finite")); nothing was written to \(o.output.path). A smaller learning rate or --clipnorm 1 may help")
+        }
+        if final === model { try model.save(to: best) }
         try run.writeHistory(history)
         let charts = try run.writeCurves(history, title: s.name)
         let accuracy = test["acc"] ?? .nan
-        o.log("test accuracy \(percent(accuracy)), test loss \(String(format: "%.4f", test["loss"]!))")
+        o.log("test accuracy \(percent(accuracy)), test loss \(String(format: "%.4f", test["loss"]!)) (the model of epoch \(evaluatedEpoch) of \(epochs))")
         var results: [String: JSONValue] = [
             "experiment": .string(s.name), "test_accuracy": .number(accuracy), "test_loss": .number(test["loss"]!),
-            "epochs": .number(Double(epochs)), "seconds_per_epoch": .number(seconds / Double(max(epochs, 1))),
+            "epochs": .number(Double(epochs)), "evaluated_epoch": .number(Double(evaluatedEpoch)), "seconds_per_epoch": .number(seconds / Double(max(epochs, 1))),
             "train_samples": .number(Double(s.xTrain.shape[0])), "test_samples": .number(Double(s.xTest.shape[0])),
             "parameters": .number(Double(model.parameterCount)),
         ]
@@ -102,10 +121,11 @@ enum ClassificationRun {
         results["sample_outputs"] = .array(try final.predict(head).data.map { .number(Double($0)) })
         try run.writeResults(results)
         let rows = [("test accuracy", percent(accuracy)), ("test loss", String(format: "%.4f", test["loss"]!)),
-                    ("epochs", "\(epochs)"), ("seconds per epoch", String(format: "%.1f", seconds / Double(max(epochs, 1)))),
+                    ("epochs", "\(epochs)"), ("model evaluated and saved", "epoch \(evaluatedEpoch)"), ("seconds per epoch", String(format: "%.1f", seconds / Double(max(epochs, 1)))),
                     ("train / test samples", "\(s.xTrain.shape[0]) / \(s.xTest.shape[0])"),
                     ("validation", validation.description)] + s.notes
         try run.writeIndex(title: s.title, results: rows, summary: model.summary(), charts: charts)
+        try run.publish()
         return ExperimentResult(experiment: s.name, metrics: ["test_accuracy": accuracy, "test_loss": test["loss"]!],
                                 epochsRun: epochs, secondsPerEpoch: seconds / Double(max(epochs, 1)), runFolder: o.output, notes: rows)
     }

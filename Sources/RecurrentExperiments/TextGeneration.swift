@@ -149,6 +149,7 @@ public struct TextGenerationRNNExperiment: Experiment {
         }
         data.attach(to: model)
         let run = try RunFolder(o.output)
+        defer { run.discard() }  // a failed run leaves the previous one's files
         try model.save(to: run.file("model.rnn"))
         try run.writeHistory(history)
         let charts = try run.writeCurves(history, title: "textgen-rnn")
@@ -162,6 +163,7 @@ public struct TextGenerationRNNExperiment: Experiment {
                     ("training accuracy", percent(train["accuracy"]!)), ("vocabulary", "\(data.vocabularySize)")]
             + generated.map { ("from '\($0.0)'", $0.1) }
         try run.writeIndex(title: "textgen-rnn: the lecture's three sentences", results: rows, summary: model.summary(), charts: charts)
+        try run.publish()
         return ExperimentResult(experiment: name, metrics: ["train_loss": train["loss"]!, "train_accuracy": train["accuracy"]!,
                                                             "sentences_reproduced": Double(reproduced) / Double(Self.sentences.count)],
                                 epochsRun: epochs, secondsPerEpoch: seconds / Double(max(epochs, 1)), runFolder: o.output, notes: rows)
@@ -202,6 +204,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
         }
         data.attach(to: model)
         let run = try RunFolder(o.output)
+        defer { run.discard() }  // a failed run leaves the previous one's files
         try model.save(to: run.file("model.rnn"))
         try run.writeHistory(history)
         let charts = try run.writeCurves(history, title: "textgen-lstm")
@@ -215,6 +218,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
                     ("vocabulary", "\(data.vocabularySize)"), ("training accuracy (last epoch)", percent(last))]
             + generated.map { ("from '\($0.0)'", $0.1) }
         try run.writeIndex(title: "textgen-lstm: New York Times headlines", results: rows, summary: model.summary(), charts: charts)
+        try run.publish()
         return ExperimentResult(experiment: name, metrics: ["train_accuracy": last, "train_loss": history.history["loss"]?.last ?? .nan],
                                 epochsRun: epochs, secondsPerEpoch: seconds / Double(max(epochs, 1)), runFolder: o.output, notes: rows)
     }

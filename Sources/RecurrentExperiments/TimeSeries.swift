@@ -39,6 +39,7 @@ public struct TimeSeriesExperiment: Experiment {
         let units = o.units ?? 10
         let epochs = o.epochs ?? 100
         let run = try RunFolder(o.output)
+        defer { run.discard() }  // a failed run leaves the previous one's files
         var comparisons: [(Int, Double, Tensor)] = []
         var main: (Sequential, History, Double)?
         for u in [units] + [5, 10, 20].filter({ $0 != units }) {
@@ -76,10 +77,14 @@ public struct TimeSeriesExperiment: Experiment {
                                             "parameters": .number(Double(model.parameterCount)),
                                             "epochs": .number(Double(history.epochs.count)), "seconds_per_epoch": .number(seconds / Double(max(history.epochs.count, 1)))]
         for c in comparisons { results["test_mse_units_\(c.0)"] = .number(c.1) }
+        results["validation"] = .string("split")
+        results["validation_split"] = .number(o.validationSplit ?? 0.2)
         try run.writeResults(results)
-        let rows = [("test MSE (\(units) units)", String(format: "%.5f", testMSE)), ("parameters", "\(model.parameterCount)")]
+        let rows = [("test MSE (\(units) units)", String(format: "%.5f", testMSE)), ("parameters", "\(model.parameterCount)"),
+                    ("validation", Validation.split(o.validationSplit ?? 0.2).description)]
             + comparisons.sorted { $0.0 < $1.0 }.map { ("test MSE, SimpleRNN(\($0.0))", String(format: "%.5f", $0.1)) }
         try run.writeIndex(title: "timeseries: SimpleRNN(\(units)) → Dense(1)", results: rows, summary: model.summary(), charts: charts)
+        try run.publish()
         return ExperimentResult(experiment: name, metrics: ["test_loss": testMSE], epochsRun: history.epochs.count,
                                 secondsPerEpoch: seconds / Double(max(history.epochs.count, 1)), runFolder: o.output,
                                 notes: rows)

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import RecurrentNN
 
 /// The folder one experiment run writes (`recurrent run EXPERIMENT --output DIR`):
@@ -11,21 +16,68 @@ import RecurrentNN
 ///     <more>.svg       extra charts, e.g. predictions against targets
 ///     results.json     the test metrics and facts about the run
 ///     index.html       everything above on one page
+///
+/// A run writes its files into a hidden staging folder inside the run folder
+/// (`.partial-<pid>`) and `publish` moves them into place at the end, each by an atomic rename,
+/// so a run that fails, diverges or is killed leaves the files of the previous run as they were,
+/// and a published folder never mixes two runs' files.
 public struct RunFolder: Sendable {
+    /// The run folder the files are published to.
     public let url: URL
+    /// Where the files are written until `publish`.
+    public let staging: URL
 
-    /// Creates the folder (and its parents) if needed.
+    /// The files a run may write; `publish` removes those an earlier run left and this one did
+    /// not write.
+    public static let fileNames = ["model.rnn", "history.csv", "history.json", "loss.svg", "accuracy.svg",
+                                   "predictions.svg", "results.json", "index.html"]
+
+    /// Creates the run folder (and its parents) if needed, and a fresh staging folder in it;
+    /// removes the staging folders of runs whose process has ended.
     /// - Throws: `RecurrentError.fileFormat` naming the folder when it cannot be created.
     public init(_ url: URL) throws {
         self.url = url
+        staging = url.appendingPathComponent(".partial-\(getpid())")
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: url.path)) ?? [] where name.hasPrefix(".partial-") {
+            if let pid = Int32(name.dropFirst(".partial-".count)), pid == getpid() || kill(pid, 0) != 0 && errno == ESRCH {
+                try? fm.removeItem(at: url.appendingPathComponent(name))
+            }
+        }
         do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+            try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
             throw RecurrentError.fileFormat(location: url.path, message: "cannot create the run folder: \(error.localizedDescription)")
         }
     }
 
-    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+    /// Where `name` is written during the run.
+    public func file(_ name: String) -> URL { staging.appendingPathComponent(name) }
+
+    /// Moves the run's files into `url`, replacing an earlier run's (each file by an atomic
+    /// rename, `model.rnn` last), removes the files of `fileNames` that an earlier run left and
+    /// this one did not write, and removes the staging folder.
+    /// - Throws: `RecurrentError.fileFormat` naming the file that could not be moved.
+    public func publish() throws {
+        let fm = FileManager.default
+        let written = Set((try? fm.contentsOfDirectory(atPath: staging.path)) ?? [])
+        for name in Self.fileNames where !written.contains(name) {
+            try? fm.removeItem(at: url.appendingPathComponent(name))
+        }
+        for name in written.sorted(by: { ($0 == "model.rnn" ? 1 : 0, $0) < ($1 == "model.rnn" ? 1 : 0, $1) }) {
+            let from = staging.appendingPathComponent(name), to = url.appendingPathComponent(name)
+            if rename(from.path, to.path) != 0 {
+                let reason = String(cString: strerror(errno))
+                throw RecurrentError.fileFormat(location: to.path, message: "cannot move the run's file into place: \(reason)")
+            }
+        }
+        try? fm.removeItem(at: staging)
+    }
+
+    /// Removes the staging folder and what it holds (nothing once published).
+    public func discard() {
+        try? FileManager.default.removeItem(at: staging)
+    }
 
     /// Writes `history.csv` and `history.json`.
     public func writeHistory(_ history: History) throws {
@@ -70,8 +122,18 @@ public struct RunFolder: Sendable {
     }
 
     /// Writes `results.json`.
+    /// JSON has no NaN or infinity: such a number is written as a string (`"nan"`, `"inf"`), as
+    /// in `history.json`.
     public func writeResults(_ results: [String: JSONValue]) throws {
-        try write(JSONValue.object(results).description + "\n", to: "results.json")
+        func finite(_ v: JSONValue) -> JSONValue {
+            switch v {
+            case let .number(d) where !d.isFinite: .string("\(d)")
+            case let .array(a): .array(a.map(finite))
+            case let .object(o): .object(o.mapValues(finite))
+            default: v
+            }
+        }
+        try write(finite(.object(results)).description + "\n", to: "results.json")
     }
 
     /// Writes `index.html`: the title, the results as a table, the model summary, and the charts.

@@ -48,6 +48,8 @@ struct LectureExperimentTests {
         // The saved model gives the outputs recorded at the end of the run, bit for bit.
         let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
         #expect(results["validation"]?.stringValue == c.validation, "\(c.experiment) validates as the lecture does")
+        let evaluated = try #require(results["evaluated_epoch"]?.doubleValue)
+        #expect(evaluated >= 1 && evaluated <= Double(c.epochs) && evaluated <= Double(loss.count))
         let inputs = try #require(results["sample_inputs"]?.arrayValue).map { $0.arrayValue!.map { Float($0.doubleValue!) } }
         let expected = try #require(results["sample_outputs"]?.arrayValue).map { Float($0.doubleValue!) }
         let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
@@ -77,6 +79,26 @@ struct LectureExperimentTests {
         let lstm = try #require(model.layers.first { $0.typeName == "LSTM" })
         #expect(lstm.config["dropout"]?.doubleValue.map(Float.init) == 0.1)
         #expect(lstm.config["recurrent_dropout"]?.doubleValue.map(Float.init) == 0.2)
+    }
+
+    @Test("A run that diverges throws, names the epoch, and leaves the previous run's folder as it was",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
+    func divergedRun() throws {
+        var o = ExperimentTests.options("spam-rnn", limit: 300, epochs: 1)
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        _ = try Experiments.named("spam-rnn").run(o)
+        let model = o.output.appendingPathComponent("model.rnn"), results = o.output.appendingPathComponent("results.json")
+        let before = try (Data(contentsOf: model), Data(contentsOf: results))
+        o.epochs = 2
+        o.optimizer = "sgd"
+        o.learningRate = 1e38
+        o.clipnorm = 0
+        #expect { try Experiments.named("spam-rnn").run(o) } throws: { error in
+            let text = "\(error)"
+            return text.contains("spam-rnn training") && text.lowercased().contains("epoch 1") && text.contains("nothing was written")
+        }
+        #expect(try Data(contentsOf: model) == before.0 && Data(contentsOf: results) == before.1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: o.output.path).allSatisfy { !$0.hasPrefix(".partial-") })
     }
 
     @Test("textgen-lstm learns on a slice of the headlines and generates from a saved model",

@@ -39,6 +39,40 @@ struct RunFolderTests {
         #expect(html.contains("lstm (LSTM)"))
     }
 
+    @Test("A run is published whole: a later run replaces the files and removes the ones it did not write; a discarded run changes nothing")
+    func publishing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-publish-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func contents(_ name: String) -> String? { try? String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8) }
+        func visible() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasPrefix(".") }.sorted() }
+
+        let first = try RunFolder(dir)
+        try first.writeResults(["run": 1])
+        try first.writeChart(LineChart(title: "t", xLabel: "x", yLabel: "y", series: [.init(name: "a", values: [1, 2], color: LineChart.trainColor)]), as: "accuracy.svg")
+        try Data("user notes".utf8).write(to: dir.appendingPathComponent("notes.txt"))
+        #expect(contents("results.json") == nil, "nothing is visible before publish")
+        try first.publish()
+        #expect(try visible() == ["accuracy.svg", "notes.txt", "results.json"])
+        #expect(!FileManager.default.fileExists(atPath: first.staging.path))
+
+        // A run that fails before publishing leaves the first run's files.
+        let failed = try RunFolder(dir)
+        try failed.writeResults(["run": 2])
+        failed.discard()
+        #expect(contents("results.json") == "{\"run\":1}\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".partial-") }.isEmpty)
+
+        // The next run replaces results.json and removes the chart it did not draw; other files stay.
+        let second = try RunFolder(dir)
+        try second.writeResults(["run": 3, "loss": .number(.nan), "curve": [1, .number(-.infinity)]])
+        try second.publish()
+        #expect(try visible() == ["notes.txt", "results.json"])
+        let json = try JSONValue.parse(Data(contentsOf: dir.appendingPathComponent("results.json")), location: "results.json")
+        #expect(json["run"]?.doubleValue == 3)
+        #expect(json["loss"]?.stringValue == "nan", "JSON has no NaN: written as a string, like history.json")
+        #expect(json["curve"]?.arrayValue?.last?.stringValue == "-inf")
+    }
+
     @Test("Ticks are 1, 2 or 5 times a power of ten and cover the data")
     func ticks() {
         let small = LineChart.ticks(0.31, 0.69)

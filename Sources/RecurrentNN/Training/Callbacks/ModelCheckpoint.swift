@@ -19,6 +19,8 @@ public final class ModelCheckpoint: Callback {
     public private(set) var best: Double?
     /// The files written, in order.
     public private(set) var saved: [URL] = []
+    /// The epochs (1-based) of `saved`.
+    public private(set) var savedEpochs: [Int] = []
     private var monitorState: Monitor?
     private let output: @Sendable (String) -> Void
 
@@ -70,6 +72,7 @@ public final class ModelCheckpoint: Callback {
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try model.save(to: url)
         saved.append(url)
+        savedEpochs.append(epoch + 1)
     }
 
     /// Fills Python `str.format` placeholders, as Keras does with
