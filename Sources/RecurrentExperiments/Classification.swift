@@ -90,15 +90,7 @@ enum ClassificationRun {
         } catch RecurrentError.nonFinite {
             test = ["loss": .nan]  // non-finite weights: a layer refused the activations of the one before
         }
-        guard test["loss"]!.isFinite else {
-            // The first epoch that logged a non-finite value (loss, val_loss, …).
-            let diverged = history.history.compactMap { key, values in values.firstIndex { !$0.isFinite }.map { ($0, key, values[$0]) } }
-                .min { ($0.0, $0.1) < ($1.0, $1.1) }
-                .map { "\($0.1) became \($0.2) in epoch \($0.0 + 1)" }
-            throw RecurrentError.invalidValue(
-                where: "\(s.name) training", expected: "a model with a finite test loss",
-                found: "\(test["loss"]!) (\(diverged ?? history.stopReason ?? "the weights are not finite")); nothing was written to \(o.output.path). A smaller learning rate or --clipnorm 1 may help")
-        }
+        try requireFinite(test["loss"]!, of: s.name, history: history, output: o.output)
         if final === model { try model.save(to: best) }
         try run.writeHistory(history)
         let charts = try run.writeCurves(history, title: s.name)

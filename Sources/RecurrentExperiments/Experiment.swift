@@ -136,6 +136,26 @@ public enum Experiments {
     }
 }
 
+/// The compiled loss of `model` on (x, y); NaN when its weights are not finite (a layer then
+/// refuses the activations of the one before with `nonFinite`).
+func lossOrNaN(_ model: Sequential, x: Tensor, y: Tensor) throws -> Double {
+    do { return try model.evaluate(x: x, y: y)["loss"]! } catch RecurrentError.nonFinite { return .nan }
+}
+
+/// Stops a run whose final model has a non-finite loss, before it publishes anything.
+/// - Throws: `invalidValue` naming the experiment, the loss, the first epoch that logged a
+///   non-finite value (or why training stopped) and the run folder, which is left as it was.
+func requireFinite(_ loss: Double, of name: String, history: History, output: URL) throws {
+    guard !loss.isFinite else { return }
+    // The first epoch that logged a non-finite value (loss, val_loss, …).
+    let diverged = history.history.compactMap { key, values in values.firstIndex { !$0.isFinite }.map { ($0, key, values[$0]) } }
+        .min { ($0.0, $0.1) < ($1.0, $1.1) }
+        .map { "\($0.1) became \($0.2) in epoch \($0.0 + 1)" }
+    throw RecurrentError.invalidValue(
+        where: "\(name) training", expected: "a model with a finite loss",
+        found: "\(loss) (\(diverged ?? history.stopReason ?? "the weights are not finite")); nothing was written to \(output.path). A smaller learning rate or --clipnorm 1 may help")
+}
+
 /// Wall-clock seconds of `body`.
 func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
     let start = Date()

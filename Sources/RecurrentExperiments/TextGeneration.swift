@@ -93,6 +93,10 @@ public enum TextGenerator {
             let ids = tokenizer.textsToSequences([text])[0]
             let padded = try padSequences([ids], maxlen: inputLength, padding: .pre, truncating: .pre)
             let p = try model.predict(padded).data.map(Double.init)
+            if let bad = p.first(where: { !$0.isFinite }) {
+                throw RecurrentError.invalidValue(where: "generate", expected: "a model whose outputs are finite probabilities",
+                                                  found: "\(bad): the model's weights are not finite (its training diverged)")
+            }
             var candidates = (1..<p.count).filter { byIndex[$0] != nil }
             guard !candidates.isEmpty else { break }
             let next: Int
@@ -137,6 +141,7 @@ public struct TextGenerationRNNExperiment: Experiment {
         }
         let (history, seconds) = try data.train(model, o)
         var rng = RandomGenerator(seed: o.seed)
+        try requireFinite(lossOrNaN(model, x: data.x, y: data.y), of: name, history: history, output: o.output)
         var generated: [(String, String)] = []
         var reproduced = 0
         for sentence in Self.sentences {
@@ -194,6 +199,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
             Dense(data.vocabularySize, activation: .softmax)
         }
         let (history, seconds) = try data.train(model, o)
+        try requireFinite(lossOrNaN(model, x: data.x, y: data.y), of: name, history: history, output: o.output)
         var rng = RandomGenerator(seed: o.seed)
         var generated: [(String, String)] = []
         for seed in ["i", "how to", "trump", "the"] {

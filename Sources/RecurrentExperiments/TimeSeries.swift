@@ -55,7 +55,8 @@ public struct TimeSeriesExperiment: Experiment {
                 try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: o.validationSplit ?? 0.2,
                               shuffle: true, verbose: u == units ? o.verbose : .silent)
             }
-            let test = try model.evaluate(x: xTest, y: yTest)["loss"]!
+            let test = try lossOrNaN(model, x: xTest, y: yTest)
+            try requireFinite(test, of: "\(name) SimpleRNN(\(u))", history: history, output: o.output)
             comparisons.append((u, test, try model.predict(xTest)))
             o.log("SimpleRNN(\(u)): \(model.parameterCount) parameters, test MSE \(String(format: "%.5f", test))")
             if u == units { main = (model, history, seconds) }

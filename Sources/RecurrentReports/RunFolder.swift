@@ -18,27 +18,44 @@ import RecurrentNN
 ///     index.html       everything above on one page
 ///
 /// A run writes its files into a hidden staging folder inside the run folder
-/// (`.partial-<pid>`) and `publish` moves them into place at the end, each by an atomic rename,
-/// so a run that fails, diverges or is killed leaves the files of the previous run as they were,
-/// and a published folder never mixes two runs' files.
+/// (`.partial-<pid>`) and `publish` moves them into place at the end, so a run that fails,
+/// diverges or is killed while it trains leaves the files of the previous run as they were.
+/// Publishing first moves the previous run's files aside (into the staging folder), then moves
+/// the new ones in, each by an atomic rename; if a move fails, the previous files are put back.
+/// Only a process killed during those few renames can leave the folder part old, part new (the
+/// previous files are then in `.partial-<pid>/previous`). Other files in the folder are left alone.
 public struct RunFolder: Sendable {
     /// The run folder the files are published to.
     public let url: URL
     /// Where the files are written until `publish`.
     public let staging: URL
 
-    /// The files a run may write; `publish` removes those an earlier run left and this one did
-    /// not write.
+    /// The files a run may write. When the folder holds an earlier run (its `model.rnn` or
+    /// `results.json`), `publish` replaces those of them that are plain files, including ones
+    /// this run did not write, so the folder describes one run.
     public static let fileNames = ["model.rnn", "history.csv", "history.json", "loss.svg", "accuracy.svg",
                                    "predictions.svg", "results.json", "index.html"]
 
     /// Creates the run folder (and its parents) if needed, and a fresh staging folder in it;
     /// removes the staging folders of runs whose process has ended.
-    /// - Throws: `RecurrentError.fileFormat` naming the folder when it cannot be created.
+    /// - Throws: `RecurrentError.fileFormat` naming the folder when it cannot be created or
+    ///   written: a path through a file, or a folder without write permission.
     public init(_ url: URL) throws {
         self.url = url
         staging = url.appendingPathComponent(".partial-\(getpid())")
         let fm = FileManager.default
+        // A file where a folder of the path should be.
+        var ancestor = url.standardizedFileURL
+        while ancestor.path != "/" {
+            var isFolder: ObjCBool = false
+            if fm.fileExists(atPath: ancestor.path, isDirectory: &isFolder) {
+                if !isFolder.boolValue {
+                    throw RecurrentError.fileFormat(location: url.path, message: "cannot create the run folder: \(ancestor.path) is a file, not a folder")
+                }
+                break
+            }
+            ancestor.deleteLastPathComponent()
+        }
         for name in (try? fm.contentsOfDirectory(atPath: url.path)) ?? [] where name.hasPrefix(".partial-") {
             if let pid = Int32(name.dropFirst(".partial-".count)), pid == getpid() || kill(pid, 0) != 0 && errno == ESRCH {
                 try? fm.removeItem(at: url.appendingPathComponent(name))
@@ -47,29 +64,54 @@ public struct RunFolder: Sendable {
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            throw RecurrentError.fileFormat(location: url.path, message: "cannot create the run folder: \(error.localizedDescription)")
+            let reason = fm.fileExists(atPath: url.path) && access(url.path, W_OK) != 0
+                ? "the folder is not writable" : error.localizedDescription
+            throw RecurrentError.fileFormat(location: url.path, message: "cannot create the run folder: \(reason)")
         }
     }
 
     /// Where `name` is written during the run.
     public func file(_ name: String) -> URL { staging.appendingPathComponent(name) }
 
-    /// Moves the run's files into `url`, replacing an earlier run's (each file by an atomic
-    /// rename, `model.rnn` last), removes the files of `fileNames` that an earlier run left and
-    /// this one did not write, and removes the staging folder.
-    /// - Throws: `RecurrentError.fileFormat` naming the file that could not be moved.
+    /// Moves the run's files into `url` (see the type's documentation) and removes the staging
+    /// folder.
+    /// - Throws: `RecurrentError.fileFormat` naming the file that could not be moved; the
+    ///   previous run's files are then back in place.
     public func publish() throws {
         let fm = FileManager.default
-        let written = Set((try? fm.contentsOfDirectory(atPath: staging.path)) ?? [])
-        for name in Self.fileNames where !written.contains(name) {
-            try? fm.removeItem(at: url.appendingPathComponent(name))
+        let written = ((try? fm.contentsOfDirectory(atPath: staging.path)) ?? []).filter { !$0.hasPrefix(".") && $0 != "previous" }
+        func isPlainFile(_ u: URL) -> Bool {
+            (try? fm.attributesOfItem(atPath: u.path)[.type] as? FileAttributeType) == .typeRegular
         }
-        for name in written.sorted(by: { ($0 == "model.rnn" ? 1 : 0, $0) < ($1 == "model.rnn" ? 1 : 0, $1) }) {
-            let from = staging.appendingPathComponent(name), to = url.appendingPathComponent(name)
-            if rename(from.path, to.path) != 0 {
-                let reason = String(cString: strerror(errno))
-                throw RecurrentError.fileFormat(location: to.path, message: "cannot move the run's file into place: \(reason)")
+        func move(_ from: URL, _ to: URL) throws {
+            guard rename(from.path, to.path) == 0 else {
+                throw RecurrentError.fileFormat(location: to.path, message: "cannot move the run's file into place: \(String(cString: strerror(errno)))")
             }
+        }
+        // 1. The previous run's files aside.
+        let previous = staging.appendingPathComponent("previous")
+        let heldRun = isPlainFile(url.appendingPathComponent("model.rnn")) || isPlainFile(url.appendingPathComponent("results.json"))
+        let aside = Self.fileNames.filter { (heldRun || written.contains($0)) && isPlainFile(url.appendingPathComponent($0)) }
+        var movedAside: [String] = []
+        var placed: [String] = []
+        func restore() {
+            for name in placed { try? move(url.appendingPathComponent(name), staging.appendingPathComponent(name)) }
+            for name in movedAside { try? move(previous.appendingPathComponent(name), url.appendingPathComponent(name)) }
+        }
+        do {
+            if !aside.isEmpty { try fm.createDirectory(at: previous, withIntermediateDirectories: true) }
+            for name in aside {
+                try move(url.appendingPathComponent(name), previous.appendingPathComponent(name))
+                movedAside.append(name)
+            }
+            // 2. The new files in, model.rnn last.
+            for name in written.sorted(by: { ($0 == "model.rnn" ? 1 : 0, $0) < ($1 == "model.rnn" ? 1 : 0, $1) }) {
+                try move(staging.appendingPathComponent(name), url.appendingPathComponent(name))
+                placed.append(name)
+            }
+        } catch {
+            restore()
+            throw error
         }
         try? fm.removeItem(at: staging)
     }

@@ -98,6 +98,21 @@ struct ExperimentTests {
         #expect(timeseries?.contains("not timeseries") == true && timeseries?.contains("imdb-cnn-lstm") == true, "\(timeseries ?? "no error")")
     }
 
+    @Test("timeseries and textgen-rnn runs that diverge throw and leave the previous run's folder as it was")
+    func divergedRuns() throws {
+        for name in ["timeseries", "textgen-rnn"] {
+            var o = Self.options(name, limit: 200, epochs: 2)
+            defer { try? FileManager.default.removeItem(at: o.output) }
+            _ = try Experiments.named(name).run(o)
+            let results = o.output.appendingPathComponent("results.json")
+            let before = try Data(contentsOf: results)
+            o.optimizer = "sgd"
+            o.learningRate = 1e38
+            #expect(throws: RecurrentError.self, "\(name)") { try Experiments.named(name).run(o) }
+            #expect(try Data(contentsOf: results) == before, "\(name)")
+        }
+    }
+
     @Test("An unknown experiment lists the valid ones")
     func unknown() {
         #expect { try Experiments.named("nope") } throws: { error in

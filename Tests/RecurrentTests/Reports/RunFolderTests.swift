@@ -73,6 +73,37 @@ struct RunFolderTests {
         #expect(json["curve"]?.arrayValue?.last?.stringValue == "-inf")
     }
 
+    @Test("Publishing into a folder that holds no run replaces only the files it writes, and never a folder")
+    func publishingNextToUserFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-publish-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir.appendingPathComponent("loss.svg/deep"), withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: dir.appendingPathComponent("loss.svg/deep/file"))
+        try Data("mine".utf8).write(to: dir.appendingPathComponent("accuracy.svg"))
+        let run = try RunFolder(dir)
+        try run.writeResults(["run": 1])
+        try run.publish()
+        #expect(try String(contentsOf: dir.appendingPathComponent("accuracy.svg"), encoding: .utf8) == "mine")
+        #expect(try String(contentsOf: dir.appendingPathComponent("loss.svg/deep/file"), encoding: .utf8) == "keep")
+        // A later run: the folder now holds a run, so the plain files of the list are the run's; the folder stays.
+        let next = try RunFolder(dir)
+        try next.writeResults(["run": 2])
+        try next.publish()
+        #expect(!fm.fileExists(atPath: dir.appendingPathComponent("accuracy.svg").path))
+        #expect(try String(contentsOf: dir.appendingPathComponent("loss.svg/deep/file"), encoding: .utf8) == "keep")
+    }
+
+    @Test("A run folder under a file is refused, naming the file")
+    func runFolderUnderAFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-file-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("x".utf8).write(to: file)
+        #expect { try RunFolder(file.appendingPathComponent("run")) } throws: { error in
+            "\(error)".contains("\(file.path) is a file, not a folder")
+        }
+    }
+
     @Test("Ticks are 1, 2 or 5 times a power of ten and cover the data")
     func ticks() {
         let small = LineChart.ticks(0.31, 0.69)
