@@ -82,11 +82,30 @@ public struct LineChart: Sendable {
                 for p in pts { out += "<circle cx=\"\(Self.n(px(p.x)))\" cy=\"\(Self.n(py(p.y)))\" r=\"3\" fill=\"\(s.color)\"/>\n" }
             }
         }
+        // The legend goes in the corner of the plot that hides the least of the lines: the
+        // corner whose box covers the fewest points sampled along them (top right on ties).
+        let boxW = 150.0, boxH = Double(series.count) * 18 + 6
+        var samples: [(Double, Double)] = []
+        for s in series {
+            let pts = s.points.filter { $0.x.isFinite && $0.y.isFinite }.map { (px($0.x), py($0.y)) }
+            samples += pts
+            for (a, b) in zip(pts, pts.dropFirst()) {
+                for k in 1..<16 { let t = Double(k) / 16; samples.append((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)) }
+            }
+        }
+        let corners = [(left + plotW - boxW - 6, top + 4), (left + plotW - boxW - 6, top + plotH - boxH - 4),
+                       (left + 6, top + 4), (left + 6, top + plotH - boxH - 4)]
+        let (boxX, boxY) = corners.min { a, b in
+            func covered(_ c: (Double, Double)) -> Int {
+                samples.filter { $0.0 >= c.0 - 4 && $0.0 <= c.0 + boxW + 4 && $0.1 >= c.1 - 4 && $0.1 <= c.1 + boxH + 4 }.count
+            }
+            return covered(a) < covered(b)
+        }!
         if !series.isEmpty {
-            out += "<rect x=\"\(Self.n(left + plotW - 156))\" y=\"\(Self.n(top + 4))\" width=\"150\" height=\"\(Self.n(Double(series.count) * 18 + 6))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
+            out += "<rect x=\"\(Self.n(boxX))\" y=\"\(Self.n(boxY))\" width=\"\(Self.n(boxW))\" height=\"\(Self.n(boxH))\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
         }
         for (i, s) in series.enumerated() {
-            let y = top + 18 + Double(i) * 18, x = left + plotW - 150
+            let y = boxY + 14 + Double(i) * 18, x = boxX + 6
             let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
             out += "<line x1=\"\(Self.n(x))\" y1=\"\(Self.n(y - 4))\" x2=\"\(Self.n(x + 24))\" y2=\"\(Self.n(y - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash)/>\n"
             out += "<text x=\"\(Self.n(x + 30))\" y=\"\(Self.n(y))\">\(Self.escape(s.name))</text>\n"

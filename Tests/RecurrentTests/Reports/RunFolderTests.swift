@@ -104,6 +104,26 @@ struct RunFolderTests {
         }
     }
 
+    @Test("The legend goes where it hides the least of the lines")
+    func legendPlacement() throws {
+        // The legend box is the only rect with a grey stroke; returns its (x, y).
+        func legend(_ values: [Double]) throws -> (Double, Double) {
+            let svg = LineChart(title: "t", xLabel: "x", yLabel: "y",
+                                series: [.init(name: "a", values: values, color: LineChart.trainColor)]).svg
+            let line = try #require(svg.split(separator: "\n").first { $0.contains("stroke=\"#ccc\"") })
+            func attribute(_ name: String) throws -> Double {
+                let start = try #require(line.range(of: "\(name)=\"")).upperBound
+                return try #require(Double(line[start...].prefix { $0 != "\"" }))
+            }
+            return (try attribute("x"), try attribute("y"))
+        }
+        // 640 × 400, plot from x 64 to 624 and y 40 to 348.
+        let falling = try legend([1, 0.5, 0.3, 0.2, 0.1])   // a loss: top right is free
+        #expect(falling.0 > 320 && falling.1 < 194)
+        let rising = try legend([0.1, 0.8, 0.9, 0.95, 0.99]) // an accuracy near 1: bottom right is free
+        #expect(rising.0 > 320 && rising.1 > 194)
+    }
+
     @Test("Ticks are 1, 2 or 5 times a power of ten and cover the data")
     func ticks() {
         let small = LineChart.ticks(0.31, 0.69)
