@@ -58,7 +58,7 @@ struct LectureExperimentTests {
         #expect(model.attachments["pipeline"] != nil)
     }
 
-    @Test("A validation split replaces the lecture's validation on the test set",
+    @Test("A validation split replaces the lecture's validation on the test set; patience 0 keeps the last epoch; dropout options reach the layer",
           .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
     func validationSplitOption() throws {
         var o = ExperimentTests.options("reuters-lstm", limit: 200, epochs: 2)
@@ -66,12 +66,15 @@ struct LectureExperimentTests {
         o.validationSplit = 0.25
         o.dropout = 0.1
         o.recurrentDropout = 0.2
+        o.patience = 0
         defer { try? FileManager.default.removeItem(at: o.output) }
         _ = try Experiments.named("reuters-lstm").run(o)
         let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
         #expect(results["validation"]?.stringValue == "split")
         #expect(results["validation_split"]?.doubleValue == 0.25)
         #expect(results["train_samples"]?.doubleValue == 200, "the split is taken inside fit, from the 200 training samples")
+        #expect(results["evaluated_epoch"]?.doubleValue == 2, "patience 0: no checkpoint, the last epoch's model")
+        #expect(results["stop_reason"] == nil)
         let history = try ExperimentTests.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"])
         #expect(history["val_loss"]?.count == 2, "validation metrics for both epochs")
         // The dropout options reach the recurrent layer and are saved with it.
