@@ -63,15 +63,13 @@ enum ClassificationRun {
             callbacks.append(checkpoint)
         }
         let validation = o.validationSplit.map(Validation.split) ?? s.validation
+        let (fraction, validationData): (Double, (Tensor, Tensor)?) = switch validation {
+        case let .split(fraction): (fraction, nil)
+        case .testSet: (0, (s.xTest, s.yTest))
+        }
         let (history, seconds) = try timed {
-            switch validation {
-            case let .split(fraction):
-                try model.fit(x: s.xTrain, y: s.yTrain, batchSize: o.batchSize ?? s.batchSize, epochs: o.epochs ?? s.epochs,
-                              validationSplit: fraction, callbacks: callbacks, verbose: o.verbose)
-            case .testSet:
-                try model.fit(x: s.xTrain, y: s.yTrain, batchSize: o.batchSize ?? s.batchSize, epochs: o.epochs ?? s.epochs,
-                              validationData: (s.xTest, s.yTest), callbacks: callbacks, verbose: o.verbose)
-            }
+            try model.fit(x: s.xTrain, y: s.yTrain, batchSize: o.batchSize ?? s.batchSize, epochs: o.epochs ?? s.epochs,
+                          validationSplit: fraction, validationData: validationData, callbacks: callbacks, verbose: o.verbose)
         }
         let final: Sequential
         let epochs = history.epochs.count
@@ -84,12 +82,7 @@ enum ClassificationRun {
             final = model
             evaluatedEpoch = epochs
         }
-        var test: [String: Double]
-        do {
-            test = try final.evaluate(x: s.xTest, y: s.yTest, batchSize: 256)
-        } catch RecurrentError.nonFinite {
-            test = ["loss": .nan]  // non-finite weights: a layer refused the activations of the one before
-        }
+        let test = try evaluateOrNaN(final, x: s.xTest, y: s.yTest, batchSize: 256)
         try requireFinite(test["loss"]!, of: s.name, history: history, output: o.output)
         if final === model { try model.save(to: best) }
         try run.writeHistory(history)

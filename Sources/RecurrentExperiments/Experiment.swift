@@ -136,10 +136,10 @@ public enum Experiments {
     }
 }
 
-/// The compiled loss of `model` on (x, y); NaN when its weights are not finite (a layer then
-/// refuses the activations of the one before with `nonFinite`).
-func lossOrNaN(_ model: Sequential, x: Tensor, y: Tensor) throws -> Double {
-    do { return try model.evaluate(x: x, y: y)["loss"]! } catch RecurrentError.nonFinite { return .nan }
+/// `model.evaluate`, or `["loss": .nan]` when its weights are not finite (a layer then refuses
+/// the activations of the one before with `nonFinite`), for `requireFinite` to report.
+func evaluateOrNaN(_ model: Sequential, x: Tensor, y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
+    do { return try model.evaluate(x: x, y: y, batchSize: batchSize) } catch RecurrentError.nonFinite { return ["loss": .nan] }
 }
 
 /// Stops a run whose final model has a non-finite loss, before it publishes anything.

@@ -141,7 +141,8 @@ public struct TextGenerationRNNExperiment: Experiment {
         }
         let (history, seconds) = try data.train(model, o)
         var rng = RandomGenerator(seed: o.seed)
-        try requireFinite(lossOrNaN(model, x: data.x, y: data.y), of: name, history: history, output: o.output)
+        let train = try evaluateOrNaN(model, x: data.x, y: data.y)
+        try requireFinite(train["loss"]!, of: name, history: history, output: o.output)
         var generated: [(String, String)] = []
         var reproduced = 0
         for sentence in Self.sentences {
@@ -158,7 +159,6 @@ public struct TextGenerationRNNExperiment: Experiment {
         try model.save(to: run.file("model.rnn"))
         try run.writeHistory(history)
         let charts = try run.writeCurves(history, title: "textgen-rnn")
-        let train = try model.evaluate(x: data.x, y: data.y)
         let epochs = history.epochs.count
         try run.writeResults(["experiment": .string(name), "train_loss": .number(train["loss"]!),
                               "train_accuracy": .number(train["accuracy"]!), "sentences_reproduced": .number(Double(reproduced)),
@@ -199,7 +199,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
             Dense(data.vocabularySize, activation: .softmax)
         }
         let (history, seconds) = try data.train(model, o)
-        try requireFinite(lossOrNaN(model, x: data.x, y: data.y), of: name, history: history, output: o.output)
+        try requireFinite(evaluateOrNaN(model, x: data.x, y: data.y)["loss"]!, of: name, history: history, output: o.output)
         var rng = RandomGenerator(seed: o.seed)
         var generated: [(String, String)] = []
         for seed in ["i", "how to", "trump", "the"] {

@@ -55,7 +55,7 @@ public struct TimeSeriesExperiment: Experiment {
                 try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: o.validationSplit ?? 0.2,
                               shuffle: true, verbose: u == units ? o.verbose : .silent)
             }
-            let test = try lossOrNaN(model, x: xTest, y: yTest)
+            let test = try evaluateOrNaN(model, x: xTest, y: yTest)["loss"]!
             try requireFinite(test, of: "\(name) SimpleRNN(\(u))", history: history, output: o.output)
             comparisons.append((u, test, try model.predict(xTest)))
             o.log("SimpleRNN(\(u)): \(model.parameterCount) parameters, test MSE \(String(format: "%.5f", test))")

@@ -79,7 +79,7 @@ public struct RunFolder: Sendable {
     ///   previous run's files are then back in place.
     public func publish() throws {
         let fm = FileManager.default
-        let written = ((try? fm.contentsOfDirectory(atPath: staging.path)) ?? []).filter { !$0.hasPrefix(".") && $0 != "previous" }
+        let written = ((try? fm.contentsOfDirectory(atPath: staging.path)) ?? []).filter { !$0.hasPrefix(".") }
         func isPlainFile(_ u: URL) -> Bool {
             (try? fm.attributesOfItem(atPath: u.path)[.type] as? FileAttributeType) == .typeRegular
         }
