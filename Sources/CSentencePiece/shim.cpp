@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -114,6 +116,52 @@ int csp_encode_ids(const CSPProcessor *processor, const char *text, size_t lengt
         if (!out.empty()) std::memcpy(buffer, out.data(), sizeof(int) * out.size());
         *ids = buffer;
         *count = out.size();
+        return 0;
+    } catch (const std::exception &e) {
+        return fail(error, e.what());
+    }
+}
+
+int csp_sample_encode_ids(const CSPProcessor *processor, const char *const *texts, const size_t *lengths,
+                          size_t count, int nbest_size, float alpha, unsigned int seed,
+                          int **ids, size_t **offsets, char **error) {
+    // The seed is process-wide and read when a thread first samples: one sampling call at a time.
+    static std::mutex sampling;
+    try {
+        std::lock_guard<std::mutex> lock(sampling);
+        std::vector<int> all;
+        std::vector<size_t> starts(count + 1, 0);
+        std::string message;
+        sentencepiece::SetRandomGeneratorSeed(seed);
+        std::thread worker([&] {
+            try {
+                std::vector<int> out;
+                for (size_t i = 0; i < count; ++i) {
+                    auto status = processor->processor.SampleEncode(std::string(texts[i], lengths[i]), nbest_size, alpha, &out);
+                    if (!status.ok()) {
+                        message = "text " + std::to_string(i) + ": " + status.ToString();
+                        return;
+                    }
+                    all.insert(all.end(), out.begin(), out.end());
+                    starts[i + 1] = all.size();
+                }
+            } catch (const std::exception &e) {
+                message = e.what();
+            }
+        });
+        worker.join();
+        if (!message.empty()) return fail(error, message);
+        int *idBuffer = static_cast<int *>(std::malloc(sizeof(int) * (all.empty() ? 1 : all.size())));
+        size_t *offsetBuffer = static_cast<size_t *>(std::malloc(sizeof(size_t) * (count + 1)));
+        if (idBuffer == nullptr || offsetBuffer == nullptr) {
+            std::free(idBuffer);
+            std::free(offsetBuffer);
+            return fail(error, "out of memory");
+        }
+        if (!all.empty()) std::memcpy(idBuffer, all.data(), sizeof(int) * all.size());
+        std::memcpy(offsetBuffer, starts.data(), sizeof(size_t) * (count + 1));
+        *ids = idBuffer;
+        *offsets = offsetBuffer;
         return 0;
     } catch (const std::exception &e) {
         return fail(error, e.what());

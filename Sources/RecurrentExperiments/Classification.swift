@@ -22,6 +22,9 @@ struct ClassificationSetup {
     var pipeline: TextPipeline
     var attachments: [String: String] = [:]
     var notes: [(String, String)] = []
+    /// The training inputs of each epoch (`fit`'s `epochInputs`), given the epoch and the
+    /// number of training samples (the first ones of `xTrain`, before any validation split).
+    var epochInputs: ((_ epoch: Int, _ trainingSamples: Int) throws -> Tensor)? = nil
 }
 
 /// Where an experiment validates.
@@ -67,9 +70,12 @@ enum ClassificationRun {
         case let .split(fraction): (fraction, nil)
         case .testSet: (0, (s.xTest, s.yTest))
         }
+        let trainingSamples = fraction > 0 ? Int((Double(s.xTrain.shape[0]) * (1 - fraction)).rounded(.down)) : s.xTrain.shape[0]
+        let epochInputs = s.epochInputs.map { inputs in { (epoch: Int) in try inputs(epoch, trainingSamples) } }
         let (history, seconds) = try timed {
             try model.fit(x: s.xTrain, y: s.yTrain, batchSize: o.batchSize ?? s.batchSize, epochs: o.epochs ?? s.epochs,
-                          validationSplit: fraction, validationData: validationData, callbacks: callbacks, verbose: o.verbose)
+                          validationSplit: fraction, validationData: validationData, callbacks: callbacks, verbose: o.verbose,
+                          epochInputs: epochInputs)
         }
         let final: Sequential
         let epochs = history.epochs.count

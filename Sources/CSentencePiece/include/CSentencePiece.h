@@ -55,6 +55,17 @@ int csp_pad_id(const CSPProcessor *processor);
 int csp_encode_ids(const CSPProcessor *processor, const char *text, size_t length,
                    int **ids, size_t *count, char **error);
 
+/// Samples one segmentation of each of `count` texts (subword regularization, Kudo 2018, SentencePiece's
+/// SampleEncode): unigram models sample from the `nbest_size`-best segmentations (< 0: the whole
+/// lattice) with probability ∝ P(segmentation)^alpha; BPE models drop merges with probability
+/// `alpha`. The same `seed` gives the same samples: SentencePiece draws from a thread-local
+/// generator seeded from a process-wide seed when the thread first uses it, so the texts are
+/// encoded on a fresh thread, one call at a time. `*ids` receives all ids back to back and
+/// `*offsets` `count + 1` offsets into them (text i is ids[offsets[i]..<offsets[i+1]]).
+int csp_sample_encode_ids(const CSPProcessor *processor, const char *const *texts, const size_t *lengths,
+                          size_t count, int nbest_size, float alpha, unsigned int seed,
+                          int **ids, size_t **offsets, char **error);
+
 /// Encodes UTF-8 text to pieces (an array of `*count` NUL-terminated strings).
 int csp_encode_pieces(const CSPProcessor *processor, const char *text, size_t length,
                       char ***pieces, size_t *count, char **error);

@@ -21,6 +21,14 @@ extension Sequential {
     ///   - x: `(samples, …sample shape given to build)`; `y`: targets (see `Loss`).
     ///   - batchSize: samples per step (Keras default 32).
     ///   - callbacks: run in order after the progress display; a `History` is always added last.
+    ///   - epochInputs: when given, called at the start of each epoch (after the callbacks'
+    ///     `onEpochBegin`) with the epoch's index; its result replaces the training inputs for
+    ///     that epoch: the same samples in the same order, shape `(training samples, …)`, that is
+    ///     the first `floor(samples · (1 − validationSplit))` rows of `x` when splitting. Targets
+    ///     and validation data stay as given. This is what a Keras `PyDataset` whose
+    ///     `on_epoch_end` redraws its inputs does; here for subword regularization (new
+    ///     segmentations each epoch, `SentencePieceModel.sampleEncode`). Its inputs are checked
+    ///     as `x` is (shape, finite, token ids), naming the epoch.
     /// - Returns: the `History` of this call.
     /// - Throws: before any training, `notBuilt`, `invalidConfiguration` (not compiled),
     ///   `shapeMismatch` / `invalidValue` for x and y of different lengths, an empty dataset, a
@@ -30,7 +38,8 @@ extension Sequential {
     @discardableResult
     public func fit(x: Tensor, y: Tensor, batchSize: Int = 32, epochs: Int = 1, validationSplit: Double = 0,
                     validationData: Dataset? = nil, shuffle: Bool = true, callbacks: [any Callback] = [],
-                    verbose: Verbosity = .auto, initialEpoch: Int = 0) throws -> History {
+                    verbose: Verbosity = .auto, initialEpoch: Int = 0,
+                    epochInputs: ((_ epoch: Int) throws -> Tensor)? = nil) throws -> History {
         guard let compiled else {
             throw RecurrentError.invalidConfiguration(where: "fit", message: "the model must be compiled first (compile(optimizer:loss:metrics:))")
         }
@@ -95,6 +104,17 @@ extension Sequential {
         var lastLogs: Logs = [:]
         epochLoop: for epoch in stride(from: initialEpoch, to: epochs, by: 1) {
             for c in all { try c.onEpochBegin(model: self, epoch: epoch) }
+            if let epochInputs {
+                let x = try epochInputs(epoch)
+                let place = "fit epochInputs (epoch \(epoch + 1))"
+                guard x.shape == train.x.shape else {
+                    throw RecurrentError.shapeMismatch(where: place, expected: "x of shape \(train.x.shape) (the training samples, validation excluded)",
+                                                       found: "shape \(x.shape)")
+                }
+                try Check.finite(x, layer: "\(place) x")
+                try checkTokenIDs(x, where: place)
+                train.x = x
+            }
             // A fresh permutation of 0..<n each epoch, drawn from the saved generator alone, so
             // a resumed run draws the same orders.
             var order = Array(0..<n)

@@ -139,6 +139,47 @@ public final class SentencePieceModel: @unchecked Sendable {
         return (0..<count).map { Int(ids[$0]) }
     }
 
+    /// One sampled segmentation of each text, for subword regularization (Kudo 2018,
+    /// "Subword Regularization", arXiv:1804.10959; SentencePiece's `SampleEncode`): a unigram
+    /// model samples a segmentation x with probability ∝ P(x)^alpha among the `nbestSize` best
+    /// (all of them when `nbestSize` < 0); a BPE model drops each merge with probability `alpha`
+    /// (BPE-dropout). Alpha near 0 samples almost uniformly, large alpha approaches `encode`.
+    /// The same seed gives the same samples.
+    /// - Returns: one id list per text, as `encode` (no `<s>`/`</s>`).
+    /// - Throws: `RecurrentError.invalidValue` for an `alpha` that is not finite or not ≥ 0, or
+    ///   with SentencePiece's message (e.g. n-best sampling on a BPE model).
+    public func sampleEncode(_ texts: [String], nbestSize: Int = -1, alpha: Float = 0.1, seed: UInt32) throws -> [[Int]] {
+        guard alpha.isFinite, alpha >= 0 else {
+            throw RecurrentError.invalidValue(where: "SentencePieceModel.sampleEncode", expected: "a finite alpha ≥ 0", found: "\(alpha)")
+        }
+        if texts.isEmpty { return [] }
+        // One contiguous UTF-8 buffer with the texts back to back.
+        var bytes: [CChar] = []
+        var starts: [Int] = [], lengths: [Int] = []
+        for text in texts {
+            var text = text
+            starts.append(bytes.count)
+            text.withUTF8 { utf8 in utf8.withMemoryRebound(to: CChar.self) { bytes.append(contentsOf: $0) } }
+            lengths.append(bytes.count - starts.last!)
+        }
+        bytes.append(0)  // so that the buffer has an address even when every text is empty
+        var ids: UnsafeMutablePointer<Int32>?
+        var offsets: UnsafeMutablePointer<Int>?
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = bytes.withUnsafeBufferPointer { buffer -> Int32 in
+            let pointers: [UnsafePointer<CChar>?] = starts.map { buffer.baseAddress! + $0 }
+            return pointers.withUnsafeBufferPointer { p in
+                lengths.withUnsafeBufferPointer { l in
+                    csp_sample_encode_ids(processor, p.baseAddress, l.baseAddress, texts.count, Int32(max(Int(Int32.min), min(nbestSize, Int(Int32.max)))),
+                                          alpha, seed, &ids, &offsets, &error)
+                }
+            }
+        }
+        guard rc == 0, let ids, let offsets else { throw failure("SentencePieceModel.sampleEncode", error) }
+        defer { csp_free(ids); csp_free(offsets) }
+        return (0..<texts.count).map { i in (offsets[i]..<offsets[i + 1]).map { Int(ids[$0]) } }
+    }
+
     /// The pieces of `text` ("▁" marks a word start).
     /// - Throws: `RecurrentError.invalidValue` with SentencePiece's message when it fails.
     public func encodeAsPieces(_ text: String) throws -> [String] {

@@ -107,4 +107,30 @@ struct SentencePieceTests {
             try SentencePieceModel(contentsOf: URL(fileURLWithPath: "/nonexistent/recurrent.model"))
         }
     }
+
+    /// Subword regularization: every sample is a segmentation of the same text, the seed fixes
+    /// the samples, a small alpha gives segmentations other than the best one, and a large
+    /// alpha gives back the best one (P^alpha concentrates on it).
+    @Test func sampleEncodeSamplesSegmentationsOfTheSameText() throws {
+        let model = try SentencePieceModel.train(Self.corpus, vocabularySize: Self.vocabularySize)
+        let texts = Array(Self.corpus.prefix(60))
+        let best = try texts.map(model.encode)
+        let a = try model.sampleEncode(texts, alpha: 0.1, seed: 5)
+        #expect(try model.sampleEncode(texts, alpha: 0.1, seed: 5) == a, "the same seed gives the same samples")
+        #expect(try model.sampleEncode(texts, alpha: 0.1, seed: 6) != a, "another seed gives other samples")
+        #expect(a.count == texts.count)
+        for (sample, ids) in zip(a, best) {
+            #expect(try model.decode(sample) == model.decode(ids), "a sample spells the same text")
+        }
+        let differing = zip(a, best).filter { $0 != $1 }.count
+        #expect(differing > texts.count / 4, "alpha 0.1 samples other segmentations (\(differing) of \(texts.count) differ)")
+        // More pieces than the best segmentation on average: it is the most probable, and the
+        // unigram model's probability falls with each extra piece.
+        #expect(a.map(\.count).reduce(0, +) > best.map(\.count).reduce(0, +))
+        #expect(try model.sampleEncode(texts, alpha: 1000, seed: 5) == best)
+        #expect(try model.sampleEncode(["", texts[0]], alpha: 0.1, seed: 1)[0] == [])
+        #expect(try model.sampleEncode([], alpha: 0.1, seed: 1).isEmpty)
+        #expect(throws: RecurrentError.self) { try model.sampleEncode(texts, alpha: -0.1, seed: 1) }
+        #expect(throws: RecurrentError.self) { try model.sampleEncode(texts, alpha: .nan, seed: 1) }
+    }
 }

@@ -164,6 +164,56 @@ struct FitBehaviourTests {
             for key in ["loss", "accuracy", "val_loss", "val_accuracy", "seconds"] { #expect(v[key]?.doubleValue != nil, "\(key)") }
         }
     }
+
+    /// `epochInputs` replaces the training part of x each epoch, and only that: a run whose
+    /// epochs train on other inputs is the same, bit for bit, as fitting those inputs with the
+    /// same validation samples.
+    @Test("epochInputs replaces the training inputs of each epoch, not the validation ones")
+    func epochInputsReplaceTrainingInputs() throws {
+        let (x, y) = Self.data(samples: 64)
+        let (other, _) = Self.data(samples: 64, seed: 9)
+        let trainRows = 48  // validationSplit 0.25 of 64
+        var calls: [Int] = []
+        let m = try Self.model(dropout: false)
+        let h = try m.fit(x: x, y: y, batchSize: 8, epochs: 3, validationSplit: 0.25, verbose: .silent) { epoch in
+            calls.append(epoch)
+            return epoch == 1 ? other.rows(0..<trainRows) : x.rows(0..<trainRows)
+        }
+        #expect(calls == [0, 1, 2])
+        // The same epochs by hand: epoch 2 on the other inputs, with x's validation rows.
+        let reference = try Self.model(dropout: false)
+        var logs: [String: [Double]] = [:]
+        for epoch in 0..<3 {
+            let inputs = try Tensor(shape: x.shape, data: (epoch == 1 ? other : x).rows(0..<trainRows).data + x.rows(trainRows..<64).data)
+            let e = try reference.fit(x: inputs, y: y, batchSize: 8, epochs: epoch + 1, validationSplit: 0.25, verbose: .silent, initialEpoch: epoch)
+            for (k, v) in e.history { logs[k, default: []] += v }
+        }
+        #expect(h.history == logs)
+        #expect(m.parameters.map(\.value.data) == reference.parameters.map(\.value.data))
+        // And the other inputs did change the run.
+        let plain = try Self.model(dropout: false)
+        let p = try plain.fit(x: x, y: y, batchSize: 8, epochs: 3, validationSplit: 0.25, verbose: .silent)
+        #expect(p.history != h.history)
+    }
+
+    @Test("epochInputs of the wrong shape, or with bad token ids, are errors naming the epoch")
+    func epochInputsBadShape() throws {
+        let (x, y) = Self.data(samples: 64)
+        let m = try Self.model()
+        #expect {
+            try m.fit(x: x, y: y, batchSize: 8, epochs: 2, validationSplit: 0.25, verbose: .silent) { _ in x }
+        } throws: { error in
+            "\(error)".contains("fit epochInputs (epoch 1)") && "\(error)".contains("[48, 6]")
+        }
+        var bad = x.rows(0..<48).data
+        bad[7] = 10
+        let badInputs = try Tensor(shape: [48, 6], data: bad)
+        #expect {
+            try m.fit(x: x, y: y, batchSize: 8, epochs: 2, validationSplit: 0.25, verbose: .silent) { _ in badInputs }
+        } throws: { error in
+            "\(error)".contains("fit epochInputs (epoch 1)") && "\(error)".contains("sample 1 at position 1")
+        }
+    }
 }
 
 @Suite("compile")
@@ -302,6 +352,7 @@ struct FitReviewTests {
         try m.fit(x: x, y: y, epochs: 1, verbose: .silent)
         #expect(m.inputShape == [6])
     }
+
 }
 
 /// Clipping an Embedding's gradient as Keras's TensorFlow backend does (IndexedSlices): the norm
