@@ -28,6 +28,7 @@ struct Run: ParsableCommand {
     @Option(help: "Run folder (default: runs/EXPERIMENT).") var output: String?
     @Option(help: "Use at most this many training and test samples (quick runs).") var limit: Int?
     @Option(help: "Korean tokens for nsmc-lstm: subwords (SentencePiece, default) or words.") var tokenization: String?
+    @Option(name: .customLong("sampling-alpha"), help: "nsmc-lstm: subword regularization; each epoch trains on a new SentencePiece segmentation of each training review sampled with this alpha (smaller: more varied); 0 turns it off (default 0.1).") var samplingAlpha: Float?
     @Option(name: .customLong("log-format"), help: "Progress: auto, bar, lines, jsonl or silent.") var logFormat: Verbosity = .auto
 
     func validate() throws {
@@ -63,6 +64,7 @@ struct Run: ParsableCommand {
         o.optimizer = optimizer; o.learningRate = learningRate; o.seed = seed; o.limit = limit; o.verbose = logFormat
         o.tokenization = tokenization; o.clipnorm = clipnorm; o.patience = patience
         o.dropout = dropout; o.recurrentDropout = recurrentDropout; o.validationSplit = validationSplit
+        o.samplingAlpha = samplingAlpha
         return o
     }
 

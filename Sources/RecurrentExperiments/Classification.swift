@@ -25,6 +25,8 @@ struct ClassificationSetup {
     /// The training inputs of each epoch (`fit`'s `epochInputs`), given the epoch and the
     /// number of training samples (the first ones of `xTrain`, before any validation split).
     var epochInputs: ((_ epoch: Int, _ trainingSamples: Int) throws -> Tensor)? = nil
+    /// Experiment-specific entries of results.json.
+    var results: [String: JSONValue] = [:]
 }
 
 /// Where an experiment validates.
@@ -102,6 +104,7 @@ enum ClassificationRun {
             "parameters": .number(Double(model.parameterCount)),
         ]
         if let reason = history.stopReason { results["stop_reason"] = .string(reason) }
+        results.merge(s.results) { _, own in own }
         switch validation {
         case let .split(fraction): results["validation"] = .string("split"); results["validation_split"] = .number(fraction)
         case .testSet: results["validation"] = .string("test")

@@ -18,6 +18,11 @@ public struct ExperimentOptions: Sendable {
     public var clipnorm: Float?
     /// How Korean text is split (nsmc-lstm): `subwords` (SentencePiece, the default) or `words`.
     public var tokenization: String?
+    /// Subword regularization (nsmc-lstm with subwords): every epoch trains on a new sampled
+    /// SentencePiece segmentation of each training review, with this smoothing `alpha` (Kudo
+    /// 2018; `SentencePieceModel.sampleEncode`); validation and test use the best segmentation.
+    /// 0 turns sampling off; nil is the experiment's default (0.1 for nsmc-lstm).
+    public var samplingAlpha: Float?
     /// The recurrent layer's `dropout` (on its inputs) and `recurrentDropout` (on its state),
     /// Keras's per-batch masks; nil is the experiment's default (0 in every experiment).
     public var dropout: Float?
@@ -47,7 +52,8 @@ public struct ExperimentOptions: Sendable {
     /// - Throws: `invalidConfiguration` naming the option, what it accepts and what was found:
     ///   `clipnorm` must be finite and ≥ 0, `dropout` and `recurrentDropout` in [0, 1),
     ///   `validationSplit` in (0, 1) and not for text generation, `patience` ≥ 0 and only for
-    ///   text classification.
+    ///   text classification, `samplingAlpha` finite, ≥ 0 and only for an experiment that
+    ///   tokenises into subwords.
     public func check(for experiment: any Experiment) throws {
         func fail(_ option: String, _ message: String) -> RecurrentError {
             .invalidConfiguration(where: option, message: message)
@@ -64,6 +70,17 @@ public struct ExperimentOptions: Sendable {
             }
             if experiment.task == .textGeneration {
                 throw fail("validationSplit (--validation-split)", "\(experiment.name) trains on all its sequences and does not validate")
+            }
+        }
+        if let samplingAlpha {
+            guard samplingAlpha.isFinite && samplingAlpha >= 0 else {
+                throw fail("samplingAlpha (--sampling-alpha)", "must be a finite number ≥ 0 (0 turns sampling off), found \(samplingAlpha)")
+            }
+            guard experiment.samplesSubwords else {
+                throw fail("samplingAlpha (--sampling-alpha)", "subword sampling is for the experiments that tokenise into SentencePiece subwords (\(Experiments.all.filter(\.samplesSubwords).map(\.name).joined(separator: ", "))), not \(experiment.name)")
+            }
+            if samplingAlpha > 0 && tokenization == "words" {
+                throw fail("samplingAlpha (--sampling-alpha)", "samples SentencePiece segmentations, so it needs subword tokens, found --tokenization words")
             }
         }
         if let patience {
@@ -114,9 +131,16 @@ public protocol Experiment: Sendable {
     /// The command-line name, e.g. `timeseries`.
     var name: String { get }
     var task: ExperimentTask { get }
+    /// Whether the experiment tokenises into SentencePiece subwords, and so takes
+    /// `samplingAlpha` (false by default).
+    var samplesSubwords: Bool { get }
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult
+}
+
+extension Experiment {
+    public var samplesSubwords: Bool { false }
 }
 
 /// The experiments by name.

@@ -7,13 +7,19 @@ import RecurrentDatasets
 /// words removed), then tokens: by default subwords from a SentencePiece unigram model trained
 /// on the training reviews (the lecture used the Okt morphological analyser, which needs a JVM;
 /// `--tokenization words` uses whitespace words with a Keras Tokenizer instead), padded or cut
-/// to `maxlen`; Embedding(vocab, 100) → LSTM(128) → Dense(1, sigmoid), rmsprop, batch 64, up
+/// to `maxlen`; with subwords, each epoch trains on a new sampled segmentation of every training
+/// review (subword regularization, alpha `samplingAlpha`, 0.1 by default; validation and test use
+/// the best segmentation); Embedding(vocab, 100) → LSTM(128) → Dense(1, sigmoid), rmsprop, batch 64, up
 /// to 15 epochs with early stopping (val_loss, patience 4) and the best checkpoint by val_acc,
 /// 20% of the training reviews for validation.
 public struct NSMCLSTMExperiment: Experiment {
     public let name = "nsmc-lstm"
     public var task: ExperimentTask { .classification }
-    public let summary = "Embedding(vocab, 100) → LSTM(128) → Dense(1) on Naver movie reviews (Korean), SentencePiece subwords"
+    public var samplesSubwords: Bool { true }
+    /// The default `samplingAlpha`: SentencePiece's documented example value (its README
+    /// samples with `alpha=0.1, nbest_size=-1`); the only value tried.
+    public static let samplingAlpha: Float = 0.1
+    public let summary = "Embedding(vocab, 100) → LSTM(128) → Dense(1) on Naver movie reviews (Korean), SentencePiece subwords sampled each epoch"
     public init() {}
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
@@ -45,6 +51,7 @@ public struct NSMCLSTMExperiment: Experiment {
         var trainSeq: [[Int]], testSeq: [[Int]]
         var attachments: [String: String] = [:]
         var pipeline: TextPipeline
+        var sentencePiece: SentencePieceModel? = nil
         let vocab: Int
         var notes: [(String, String)] = [("lecture (Okt tokens)", "about 85%")]
         if subwords {
@@ -54,6 +61,7 @@ public struct NSMCLSTMExperiment: Experiment {
             trainSeq = try train.texts.map { try sp.encode($0).map { $0 + 1 } }
             testSeq = try test.texts.map { try sp.encode($0).map { $0 + 1 } }
             vocab = sp.vocabularySize + 1
+            sentencePiece = sp
             attachments["sentencepiece"] = sp.serialized.base64EncodedString()
             pipeline = TextPipeline(kind: .sentencePiece, maxlen: maxlen, labels: ["negative", "positive"])
             notes.append(("tokens", "SentencePiece unigram, \(sp.vocabularySize) pieces"))
@@ -79,6 +87,20 @@ public struct NSMCLSTMExperiment: Experiment {
         let keepTrain = trainSeq.indices.filter { !trainSeq[$0].isEmpty }, keepTest = testSeq.indices.filter { !testSeq[$0].isEmpty }
         trainSeq = keepTrain.map { trainSeq[$0] }; trainLabels = keepTrain.map { trainLabels[$0] }
         testSeq = keepTest.map { testSeq[$0] }; testLabels = keepTest.map { testLabels[$0] }
+        // Subword regularization: each epoch a new sampled segmentation of every training
+        // review (validation and test keep the best one), seeded by the run's seed and the epoch.
+        var epochInputs: ((Int, Int) throws -> Tensor)? = nil
+        var results: [String: JSONValue] = [:]
+        if let sp = sentencePiece, case let alpha = o.samplingAlpha ?? Self.samplingAlpha, alpha > 0 {
+            let texts = keepTrain.map { train.texts[$0] }
+            let seed = o.seed
+            epochInputs = { epoch, count in
+                let sampled = try sp.sampleEncode(Array(texts[0..<count]), alpha: alpha, seed: UInt32(truncatingIfNeeded: seed &* 1000 &+ UInt64(epoch)))
+                return try padSequences(sampled.map { $0.map { $0 + 1 } }, maxlen: maxlen)
+            }
+            results["sampling_alpha"] = .number(Double(alpha))
+            notes.append(("subword regularization", "a new segmentation of each training review every epoch, sampled with alpha \(alpha)"))
+        }
         let covered = Double(trainSeq.filter { $0.count <= maxlen }.count) / Double(max(trainSeq.count, 1))
         notes.append(("reviews within maxlen \(maxlen)", percent(covered)))
         let model = Sequential(name: "nsmc_lstm") {
@@ -92,7 +114,8 @@ public struct NSMCLSTMExperiment: Experiment {
             xTrain: try padSequences(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
             xTest: try padSequences(testSeq, maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
             optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 15, validation: .split(0.2),
-            earlyStoppingPatience: 4, pipeline: pipeline, attachments: attachments, notes: notes)
+            earlyStoppingPatience: 4, pipeline: pipeline, attachments: attachments, notes: notes, epochInputs: epochInputs,
+            results: results)
         return try ClassificationRun.run(setup, o)
     }
 }

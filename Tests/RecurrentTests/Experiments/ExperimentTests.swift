@@ -94,6 +94,12 @@ struct ExperimentTests {
         #expect(message("nsmc-lstm") { $0.validationSplit = 0 }?.contains("must be in (0, 1), found 0.0") == true)
         #expect(message("textgen-rnn") { $0.validationSplit = 0.2 }?.contains("textgen-rnn trains on all its sequences") == true)
         #expect(message("reuters-lstm") { $0.patience = -1 }?.contains("must be ≥ 0") == true)
+        #expect(message("nsmc-lstm") { $0.samplingAlpha = 0.5 } == nil)
+        #expect(message("nsmc-lstm") { $0.samplingAlpha = 0; $0.tokenization = "words" } == nil)
+        #expect(message("nsmc-lstm") { $0.samplingAlpha = -1 }?.contains("samplingAlpha (--sampling-alpha): must be a finite number ≥ 0") == true)
+        #expect(message("nsmc-lstm") { $0.samplingAlpha = 0.1; $0.tokenization = "words" }?.contains("needs subword tokens") == true)
+        let spam = message("spam-rnn") { $0.samplingAlpha = 0.1 }
+        #expect(spam?.contains("not spam-rnn") == true && spam?.contains("nsmc-lstm") == true, "\(spam ?? "no error")")
         let timeseries = message("timeseries") { $0.patience = 3 }
         #expect(timeseries?.contains("not timeseries") == true && timeseries?.contains("imdb-cnn-lstm") == true, "\(timeseries ?? "no error")")
     }

@@ -84,6 +84,26 @@ struct LectureExperimentTests {
         #expect(lstm.config["recurrent_dropout"]?.doubleValue.map(Float.init) == 0.2)
     }
 
+    @Test("nsmc-lstm samples new subword segmentations each epoch: the seed fixes them, and they change training",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
+    func nsmcSubwordSampling() throws {
+        func run(alpha: Float?) throws -> (history: [String: [Double]], alpha: Double?) {
+            var o = ExperimentTests.options("nsmc-lstm", limit: 400, epochs: 2)
+            o.samplingAlpha = alpha
+            o.patience = 0
+            defer { try? FileManager.default.removeItem(at: o.output) }
+            _ = try Experiments.named("nsmc-lstm").run(o)
+            let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
+            return (try ExperimentTests.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"]), results["sampling_alpha"]?.doubleValue)
+        }
+        let sampled = try run(alpha: nil), again = try run(alpha: nil), best = try run(alpha: 0)
+        #expect(sampled.alpha == Double(NSMCLSTMExperiment.samplingAlpha) && best.alpha == nil)
+        #expect(sampled.history == again.history, "the same seed samples the same segmentations")
+        #expect(sampled.history["loss"] != best.history["loss"], "sampled segmentations change the training batches")
+        // Validation uses the best segmentation in both runs, so only the weights differ there.
+        #expect(sampled.history["val_loss"]?.count == 2 && best.history["val_loss"]?.count == 2)
+    }
+
     @Test("A run that diverges throws, names the epoch, and leaves the previous run's folder as it was",
           .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
     func divergedRun() throws {
