@@ -361,6 +361,20 @@ RC_CLONES void rc_adam_update(const rc_update *restrict u, float c1, float c2, f
     }
 }
 
+RC_CLONES void rc_adam_replay(float *restrict w, float *restrict m, float *restrict v, long n, float c1, float c2,
+                              const float *restrict alphas, long steps, float eps) {
+    // Step by step over the whole row (a row is a few hundred bytes, so it stays in L1).
+    for (long s = 0; s < steps; s++) {
+        const float alpha = alphas[s];
+        for (long i = 0; i < n; i++) {
+            float mm = m[i] + (0.0f - m[i]) * c1;
+            float vv = v[i] + (0.0f - v[i]) * c2;
+            m[i] = mm; v[i] = vv;
+            w[i] = w[i] - (mm * alpha) / (rc_sqrtf(vv) + eps);
+        }
+    }
+}
+
 RC_CLONES void rc_rmsprop_update(const rc_update *restrict u, float rho, float one_minus_rho, float eps,
                                  float momentum, int has_momentum, int centered) {
     float *restrict w = u->w, *restrict vel = u->s0;

@@ -79,6 +79,12 @@ typedef struct rc_update {
 /// w ← w − (m·α) / (√v + ε). Slots: m, v, v̂.
 void rc_adam_update(const rc_update *u, float c1, float c2, float alpha, float eps, int amsgrad);
 
+/// Adam's update of a row that sparse gradients left at zero for `steps` consecutive steps,
+/// whose coefficients are alphas[0..<steps): per element and step, exactly the zero-gradient
+/// update of rc_adam_update (m ← m + (0 − m)·c1; v ← v + (0 − v)·c2; w ← w − (m·α) / (√v + ε)),
+/// so the result is bit-identical to those steps run one by one. `n` weights at w, m and v.
+void rc_adam_replay(float *w, float *m, float *v, long n, float c1, float c2, const float *alphas, long steps, float eps);
+
 /// RMSprop: v ← ρ·v + (1−ρ)·g²; centered a ← ρ·a + (1−ρ)·g, d = (v − a²) + ε, else d = v + ε;
 /// Δ = (lr·g) / √d; momentum m ← μ·m + Δ, w ← w − m; else w ← w − Δ.
 /// Slots: velocity, then momentum (if `has_momentum`), then average_gradient (if `centered`).

@@ -10,14 +10,24 @@ public final class Parameter: @unchecked Sendable {
     /// The weight itself. Its shape is fixed at creation: assigning a tensor of another shape
     /// traps (use `assign(_:layer:)` for a checked, throwing assignment).
     public var value: Tensor {
-        get { storedValue }
+        get {
+            if deferred != nil { applyDeferredUpdates() }
+            return storedValue
+        }
         _modify {
+            if deferred != nil { applyDeferredUpdates() }
             version &+= 1
             yield &storedValue
             precondition(storedValue.shape == shape, "Parameter \(name): shape \(storedValue.shape), expected \(shape)")
         }
     }
     private var storedValue: Tensor
+    /// Updates an optimizer has deferred (see `DeferredRowUpdates`); any read or write of
+    /// `value` applies them first, so no one outside the optimizer and the layer that owns the
+    /// weight ever sees a weight that lags.
+    var deferred: DeferredRowUpdates?
+    /// The number of weights, without applying deferred updates.
+    var count: Int { storedValue.count }
     /// Changes whenever `value` may have been written (an optimizer step, `assign`, a load), so
     /// that a cache derived from the weight (see `RecurrentLayer`'s token projection) knows it
     /// is stale.
@@ -65,6 +75,31 @@ public final class Parameter: @unchecked Sendable {
         self.trainable = trainable
     }
 
+    /// Applies every deferred update (the weight and its optimizer slots become current).
+    func applyDeferredUpdates() {
+        guard let d = deferred else { return }
+        deferred = nil
+        d.apply(nil)
+    }
+
+    /// Brings the given rows up to date (a layer about to read only these rows).
+    func applyDeferredUpdates(rows: UnsafeBufferPointer<Int32>) {
+        deferred?.apply(rows)
+    }
+
+    /// The storage of `value` for writing, without applying deferred updates: for the optimizer
+    /// that deferred them. Counts as a write for `version`.
+    func withStorage<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+        version &+= 1
+        return try storedValue.withUnsafeMutableBufferPointer { try body($0) }
+    }
+
+    /// The storage of `value` for reading, without applying deferred updates: for a layer that
+    /// brought the rows it reads up to date (`applyDeferredUpdates(rows:)`).
+    func withStorageForReading<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try storedValue.withUnsafeBufferPointer(body)
+    }
+
     /// Replaces the value, checking the shape.
     /// - Throws: `RecurrentError.shapeMismatch` naming `layer` and this weight.
     public func assign(_ newValue: Tensor, layer: String) throws {
@@ -73,6 +108,25 @@ public final class Parameter: @unchecked Sendable {
                 where: "\(layer).\(name)", expected: "shape \(value.shape)", found: "shape \(newValue.shape)")
         }
         value = newValue
+    }
+}
+
+/// Updates of some rows of a weight that an optimizer has put off (Adam on an Embedding table:
+/// the rows a batch did not use), with the means to apply them: `apply(nil)` brings every row
+/// up to date, `apply(rows)` only those. Applying them gives bit for bit the weights and slots
+/// that updating every row at every step gives.
+///
+/// The closure holds the optimizer (its slots and per-step coefficients are needed), so a
+/// weight with deferred updates keeps its optimizer alive until they are applied; `fit`
+/// applies them when it ends.
+final class DeferredRowUpdates {
+    /// The optimizer that deferred the updates.
+    let owner: AnyObject
+    let apply: (_ rows: UnsafeBufferPointer<Int32>?) -> Void
+
+    init(owner: AnyObject, apply: @escaping (_ rows: UnsafeBufferPointer<Int32>?) -> Void) {
+        self.owner = owner
+        self.apply = apply
     }
 }
 

@@ -112,9 +112,12 @@ public final class Embedding: Layer {
         guard let table = embeddings else { throw RecurrentError.notBuilt(layer: name) }
         try readIDs(input)
         let n = input.count, d = outputDim
+        // Rows whose optimizer updates were deferred (see `DeferredRowUpdates`) are brought up
+        // to date first; only these rows are read.
+        if table.deferred != nil { ids.withUnsafeBufferPointer { table.applyDeferredUpdates(rows: $0) } }
         // Gather: one memcpy of `outputDim` floats per position into uninitialised storage.
         let data = [Float](unsafeUninitializedCapacity: n * d) { out, initialized in
-            table.value.withUnsafeBufferPointer { e in
+            table.withStorageForReading { e in
                 ids.withUnsafeBufferPointer { idp in
                     let src = e.baseAddress!, dst = out.baseAddress!
                     for i in 0..<n {

@@ -168,6 +168,9 @@ extension Sequential {
             if stopTraining { break }
         }
         if stopTraining && history.stopReason == nil { history.stopReason = "stopped by a callback" }
+        // Updates an optimizer put off (see `DeferredRowUpdates`) are applied now, so that the
+        // weights and the optimizer's state are current and the optimizer is not kept alive.
+        for p in parameters { p.applyDeferredUpdates() }
         for c in all { try c.onTrainEnd(model: self, logs: lastLogs) }
         return history
     }

@@ -66,7 +66,117 @@ public class Adam: BaseOptimizer {
         let alpha = Self.alpha(u.learningRate, beta1, beta2, Float(u.localStep))
         let c1 = Float(1 - KerasNumber.double(beta1)), c2 = Float(1 - KerasNumber.double(beta2))
         let epsilon = epsilon, amsgrad: Int32 = amsgrad ? 1 : 0
+        if alphas.count <= u.localStep { alphas.append(contentsOf: repeatElement(.nan, count: u.localStep + 1 - alphas.count)) }
+        alphas[u.localStep] = alpha
+        if defersRows(of: u.parameter, rowsKnown: u.rowIsTouched != nil) {
+            return deferredUpdate(u, c1: c1, c2: c2, alpha: alpha)
+        }
         u.forEachPiece { rc_adam_update($0, c1, c2, alpha, epsilon, amsgrad) }
+    }
+
+    // MARK: Deferred rows
+    //
+    // Keras's Adam moves every row of an Embedding table at every step, also the rows the batch
+    // did not use: their moments decay and their weights keep moving by α·m/(√v + ε). For a
+    // large vocabulary that is a pass over three tables per step, bound by memory. Instead,
+    // the rows a batch did not use are left as they are, and the steps they missed are replayed
+    // (`rc_adam_replay`, the same arithmetic step by step, so bit-identical) when the rows are
+    // next used, read by their Embedding, or read by anyone (`Parameter.value` applies every
+    // deferred update first). The missed steps' α are kept in `alphas`.
+
+    /// Whether the rows a batch did not use are deferred (bit-identical weights either way).
+    var defersUntouchedRows = true
+    /// α of each local step (index = step), kept for replaying missed steps.
+    private var alphas: [Float] = [.nan]
+    /// Per deferred weight: for each row, the last step applied to it.
+    private var lastApplied: [ObjectIdentifier: RowSteps] = [:]
+
+    final class RowSteps {
+        let steps: UnsafeMutablePointer<Int32>
+        let count: Int
+        init(count: Int, step: Int) {
+            self.count = count
+            steps = .allocate(capacity: max(count, 1))
+            steps.initialize(repeating: Int32(step), count: max(count, 1))
+        }
+        deinit { steps.deallocate() }
+    }
+
+    override func defersRows(of parameter: Parameter, rowsKnown: Bool) -> Bool {
+        defersUntouchedRows && rowsKnown && !amsgrad && weightDecay == nil
+    }
+
+    override func resetDeferral() {
+        lastApplied = [:]
+        alphas = [.nan]
+    }
+
+    private func deferredUpdate(_ u: ParameterUpdate, c1: Float, c2: Float, alpha: Float) {
+        let p = u.parameter
+        let rows: RowSteps
+        if let r = lastApplied[ObjectIdentifier(p)], r.count == u.rowCount {
+            rows = r
+        } else {
+            // Every row is current up to the previous step (any deferral was applied before).
+            rows = RowSteps(count: u.rowCount, step: u.localStep - 1)
+            lastApplied[ObjectIdentifier(p)] = rows
+        }
+        let d = u.count / u.rowCount, step = u.localStep, epsilon = epsilon
+        let m = u.slots[0], v = u.slots[1], w = u.weight, last = rows.steps
+        let base = u.piece(rows: 0..<0)
+        alphas.withUnsafeBufferPointer { a in
+            let alphaAt = a.baseAddress!
+            u.forEachRowRun { range, touched in
+                guard touched else { return }
+                for r in range {
+                    let from = Int(last[r]) + 1
+                    if from < step { rc_adam_replay(w + r * d, m + r * d, v + r * d, d, c1, c2, alphaAt + from, step - from, epsilon) }
+                    last[r] = Int32(step)
+                }
+                var piece = base
+                let offset = range.lowerBound * d
+                piece.w += offset; piece.g += offset; piece.s0 += offset; piece.s1 += offset
+                if piece.g2 != nil { piece.g2 += offset }
+                piece.n = range.count * d
+                rc_adam_update(&piece, c1, c2, alpha, epsilon, 0)
+            }
+        }
+        if p.deferred == nil, let flags = u.rowIsTouched, UnsafeBufferPointer(start: flags, count: u.rowCount).contains(false) {
+            p.deferred = DeferredRowUpdates(owner: self) { [unowned p] selected in self.applyDeferred(p, rows: selected) }
+        }
+    }
+
+    /// Replays the steps `rows` (all when nil) of `p` missed, up to the last step taken.
+    private func applyDeferred(_ p: Parameter, rows selected: UnsafeBufferPointer<Int32>?) {
+        guard let rows = lastApplied[ObjectIdentifier(p)], let entry = state.entries[ObjectIdentifier(p)], entry.parameter === p,
+              rows.count > 0 else { return }
+        let c1 = Float(1 - KerasNumber.double(beta1)), c2 = Float(1 - KerasNumber.double(beta2))
+        let d = p.count / rows.count, target = iterations, epsilon = epsilon
+        let m = entry.pointers[0], v = entry.pointers[1], last = rows.steps
+        alphas.withUnsafeBufferPointer { a in
+            let alphaAt = a.baseAddress!
+            p.withStorage { wb in
+                let w = wb.baseAddress!
+                func replay(_ r: Int) {
+                    let from = Int(last[r]) + 1
+                    guard from <= target else { return }
+                    rc_adam_replay(w + r * d, m + r * d, v + r * d, d, c1, c2, alphaAt + from, target - from + 1, epsilon)
+                    last[r] = Int32(target)
+                }
+                if let selected {
+                    // Split by row parity, so that no row is replayed by two workers at once.
+                    let parts = selected.count >= 512 ? min(Parallel.workerCount, 2) : 1
+                    Parallel.forEach(parts) { part in
+                        for id in selected where parts == 1 || Int(id) & 1 == part { replay(Int(id)) }
+                    }
+                } else {
+                    let parts = max(1, min(Parallel.workerCount, rows.count / 64))
+                    Parallel.forEach(parts) { part in
+                        for r in (part * rows.count / parts)..<((part + 1) * rows.count / parts) { replay(r) }
+                    }
+                }
+            }
+        }
     }
 
     /// α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ) in float32, in Keras's order.

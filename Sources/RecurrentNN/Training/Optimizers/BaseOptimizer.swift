@@ -136,12 +136,12 @@ public class BaseOptimizer: Optimizer {
         var globalClip = GradientClip.none
         if let c = globalClipnorm {
             var total = 0.0
-            for p in parameters where p.trainable && p.value.count > 0 { total += sumOfSquares(p) }
+            for p in parameters where p.trainable && p.count > 0 { total += sumOfSquares(p) }
             globalClip = .byGlobalNorm(c, globalNorm: Float(total.squareRoot()))
         }
 
         let localStep = iterations + 1
-        for p in parameters where p.trainable && p.value.count > 0 {
+        for p in parameters where p.trainable && p.count > 0 {
             let entry = state.entry(for: p, slotCount: slotNames.count)
             p.gradient.withUnsafeBufferPointer { gb in
                 let g = gb.baseAddress!
@@ -157,10 +157,15 @@ public class BaseOptimizer: Optimizer {
                 // Rows an Embedding's backward did not write hold a zero gradient; when the clip
                 // keeps zero at zero, the update of those rows needs no gradient read.
                 let rows = clip.keepsZero ? p.rowIsTouched ?? [] : []
+                // Updates deferred by another optimizer, or that this step will not defer
+                // again, are applied before the weight is read.
+                if let d = p.deferred, d.owner !== self || !defersRows(of: p, rowsKnown: !rows.isEmpty) {
+                    p.applyDeferredUpdates()
+                }
                 squares.withUnsafeBufferPointer { sb in
                     rows.withUnsafeBufferPointer { rb in
-                        p.value.withUnsafeMutableBufferPointer { wb in
-                            update(ParameterUpdate(weight: wb.baseAddress!, gradient: g, count: wb.count, slots: entry.pointers,
+                        p.withStorage { wb in
+                            update(ParameterUpdate(parameter: p, weight: wb.baseAddress!, gradient: g, count: wb.count, slots: entry.pointers,
                                                    learningRate: lr, localStep: localStep, clip: clip, weightDecay: weightDecay,
                                                    squares: hasSquares ? sb.baseAddress : nil,
                                                    rowIsTouched: rb.isEmpty ? nil : rb.baseAddress, rowCount: rb.count))
@@ -201,13 +206,25 @@ public class BaseOptimizer: Optimizer {
     // MARK: - State
 
     public func slots(of parameter: Parameter) -> [String: Tensor] {
-        state.tensors(of: parameter, names: slotNames)
+        parameter.applyDeferredUpdates()
+        return state.tensors(of: parameter, names: slotNames)
     }
+
+    /// Whether this optimizer's update of `parameter` defers the rows its gradient left at zero
+    /// (`rowsKnown`: the step knows which rows those are). False here; see `Adam`.
+    func defersRows(of parameter: Parameter, rowsKnown: Bool) -> Bool { false }
+
+    /// Forgets the bookkeeping of deferred updates (after they were applied), when the state is
+    /// replaced.
+    func resetDeferral() {}
 
     public func restore(iterations: Int, slots: [(parameter: Parameter, slots: [String: Tensor])]) throws {
         guard iterations >= 0 else {
             throw RecurrentError.invalidValue(where: "\(typeName).restore", expected: "iterations ≥ 0", found: "\(iterations)")
         }
+        // Updates put off under the old state are applied to the weights first.
+        for e in state.entries.values where e.parameter.deferred?.owner === self { e.parameter.applyDeferredUpdates() }
+        resetDeferral()
         var restored: [ObjectIdentifier: SlotStore.Entry] = [:]
         for (p, s) in slots where !s.isEmpty {
             guard Set(s.keys) == Set(slotNames) else {
@@ -237,6 +254,7 @@ public class BaseOptimizer: Optimizer {
 /// per-lane prologue: `gradient(_:)` clips, `decayed(_:)` applies the weight decay.
 struct ParameterUpdate {
     typealias V = VectorMath.V
+    let parameter: Parameter
     let weight: UnsafeMutablePointer<Float>
     let gradient: UnsafePointer<Float>
     let count: Int
@@ -300,6 +318,36 @@ struct ParameterUpdate {
                 r = e
             }
         }
+    }
+
+    /// For an update with row flags: runs `body(rows, touched)` over the runs of rows that the
+    /// backward did or did not write, split across the cores by rows as `forEachPiece` splits
+    /// them; `piece(rows)` gives the `rc_update` of those rows with their gradient.
+    func forEachRowRun(_ body: (_ rows: Range<Int>, _ touched: Bool) -> Void) {
+        guard let touched = rowIsTouched, rowCount > 0 else { return }
+        let parts = max(1, min(Parallel.workerCount, count / Lanes.minChunk))
+        Parallel.forEach(parts) { part in
+            var r = part * rowCount / parts
+            let end = (part + 1) * rowCount / parts
+            while r < end {
+                var e = r + 1
+                while e < end && touched[e] == touched[r] { e += 1 }
+                body(r..<e, touched[r])
+                r = e
+            }
+        }
+    }
+
+    /// The `rc_update` of `rows` (of `count / rowCount` weights each), with their gradient.
+    func piece(rows: Range<Int>) -> rc_update {
+        let d = count / rowCount, lo = rows.lowerBound * d
+        let slot = { (j: Int) in j < slots.count ? slots[j] + lo : nil }
+        return rc_update(
+            w: weight + lo, g: gradient + lo, g2: squares.map { $0 + lo },
+            s0: slot(0), s1: slot(1), s2: slot(2),
+            n: rows.count * d, multiplier: clip.multiplier, divisor: clip.divisor, bound: clip.bound,
+            scales: clip.scales ? 1 : 0, clamps: clip.clamps ? 1 : 0,
+            weight_decay: weightDecay ?? 0, learning_rate: learningRate, decays: weightDecay != nil ? 1 : 0)
     }
 
     /// Runs `body(i, k)` over every lane group of the parameter (`k` = 16 but for the last), split across the cores.

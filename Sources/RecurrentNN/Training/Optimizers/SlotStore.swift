@@ -24,7 +24,7 @@ final class SlotStore {
     /// The entry of `parameter`, created with `slotCount` zero-filled buffers when missing.
     func entry(for parameter: Parameter, slotCount: Int) -> Entry {
         if let e = entries[ObjectIdentifier(parameter)], e.parameter === parameter { return e }
-        let n = parameter.value.count
+        let n = parameter.count
         let e = Entry(parameter: parameter, buffers: (0..<slotCount).map { _ in Buffer(count: n) })
         entries[ObjectIdentifier(parameter)] = e
         return e
@@ -33,7 +33,7 @@ final class SlotStore {
     /// Copies of the slots of `parameter`, keyed by `names` (in slot order); empty when it has none yet.
     func tensors(of parameter: Parameter, names: [String]) -> [String: Tensor] {
         guard let e = entries[ObjectIdentifier(parameter)], e.parameter === parameter else { return [:] }
-        let n = parameter.value.count
+        let n = parameter.count
         var out: [String: Tensor] = [:]
         for (name, buffer) in zip(names, e.buffers) {
             out[name] = Tensor(uncheckedShape: parameter.shape, data: Array(UnsafeBufferPointer(start: buffer.pointer, count: n)))

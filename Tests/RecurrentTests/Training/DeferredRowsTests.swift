@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import Recurrent
+@testable import RecurrentNN
+
+/// Adam defers the update of the Embedding rows a batch did not use and replays the missed steps
+/// when the rows are read (`DeferredRowUpdates`). These tests hold it to the eager update (every
+/// row at every step, Keras's semantics): the same weights, slots and losses bit for bit, through
+/// validation, learning-rate changes, a checkpoint and resume, and a change of optimizer.
+@Suite("Deferred Embedding rows")
+struct DeferredRowsTests {
+    static let vocab = 40
+
+    /// Batches whose ids come from a few rows at a time (rows 0–9 often, 10–39 rarely), so that
+    /// most rows miss several steps in a row.
+    static func data(samples: Int = 96, timesteps: Int = 5, seed: UInt64 = 4) -> (Tensor, Tensor) {
+        var rng = RandomGenerator(seed: seed)
+        var x = [Float](), y = [Float]()
+        for _ in 0..<samples {
+            let rare = rng.next() % 4 == 0
+            let row = (0..<timesteps).map { _ in Float(rare ? 10 + Int(rng.next() % 30) : Int(rng.next() % 10)) }
+            x += row
+            y.append(row.reduce(0, +) > Float(timesteps) * (rare ? 25 : 4.5) ? 1 : 0)
+        }
+        return (try! Tensor(shape: [samples, timesteps], data: x), try! Tensor(shape: [samples, 1], data: y))
+    }
+
+    static func model(deferring: Bool, optimizer: Adam? = nil) throws -> (Sequential, Adam) {
+        let m = Sequential {
+            Embedding(inputDim: vocab, outputDim: 6)
+            LSTM(5)
+            Dense(1, activation: .sigmoid)
+        }
+        try m.build(inputShape: [5], seed: 21)
+        let adam = optimizer ?? Adam(learningRate: 0.02)
+        adam.defersUntouchedRows = deferring
+        try m.compile(optimizer: adam, loss: .binaryCrossentropy, metrics: ["accuracy"])
+        return (m, adam)
+    }
+
+    static func state(_ m: Sequential, _ adam: Adam) -> [[Float]] {
+        m.parameters.flatMap { p in [p.value.data] + adam.slots(of: p).sorted { $0.key < $1.key }.map(\.value.data) }
+    }
+
+    @Test("fit with deferred rows equals fit updating every row, bit for bit, with validation and learning-rate changes")
+    func fitMatchesEager() throws {
+        let (x, y) = Self.data()
+        var runs: [([[Float]], [String: [Double]])] = []
+        for deferring in [false, true] {
+            let (m, adam) = try Self.model(deferring: deferring)
+            let plateau = try ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 0, minDelta: 10)
+            let h = try m.fit(x: x, y: y, batchSize: 8, epochs: 4, validationSplit: 0.25, callbacks: [plateau], verbose: .silent)
+            #expect(m.parameters.allSatisfy { $0.deferred == nil }, "fit applies every deferred update when it ends")
+            runs.append((Self.state(m, adam), h.history))
+        }
+        #expect(runs[0].1 == runs[1].1)
+        #expect(runs[0].0 == runs[1].0)
+        // The learning rate really changed during the run (so the replayed α differ by step).
+        #expect(runs[1].1["learning_rate"].map { Set($0).count > 1 } ?? true)
+    }
+
+    @Test("Steps leave rows deferred; reading the weight, its slots or predicting brings them up to date")
+    func readsApplyDeferredUpdates() throws {
+        let (x, y) = Self.data()
+        let (lazy, lazyAdam) = try Self.model(deferring: true)
+        let (eager, eagerAdam) = try Self.model(deferring: false)
+        let table = try #require((lazy.layers[0] as? Embedding)?.embeddings)
+        for step in 0..<6 {
+            let rows = (step * 8)..<(step * 8 + 8)
+            let lossLazy = try lazy.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: lazyAdam)
+            let lossEager = try eager.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: eagerAdam)
+            #expect(lossLazy == lossEager, "step \(step)")
+            #expect(table.deferred != nil, "rows the batch did not use wait")
+            switch step % 3 {
+            case 0: #expect(try lazy.predict(x) == eager.predict(x))  // the Embedding reads only its batch's rows
+            case 1: #expect(lazyAdam.slots(of: table) == eagerAdam.slots(of: (eager.layers[0] as! Embedding).embeddings!))
+            default: #expect(table.value == (eager.layers[0] as! Embedding).embeddings!.value)
+            }
+        }
+        #expect(Self.state(lazy, lazyAdam) == Self.state(eager, eagerAdam))
+        #expect(table.deferred == nil)
+    }
+
+    @Test("A checkpoint saved with rows deferred resumes to the eager run's weights")
+    func checkpointAndResume() throws {
+        let (x, y) = Self.data()
+        let (eager, eagerAdam) = try Self.model(deferring: false)
+        try eager.fit(x: x, y: y, batchSize: 8, epochs: 4, verbose: .silent)
+        let (lazy, _) = try Self.model(deferring: true)
+        try lazy.fit(x: x, y: y, batchSize: 8, epochs: 2, verbose: .silent)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-deferred-\(UUID().uuidString).rnn")
+        defer { try? FileManager.default.removeItem(at: url) }
+        // Another step leaves rows deferred at the moment of saving.
+        try lazy.trainOnBatch(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: lazy.compiled!.optimizer)
+        let (reference, referenceAdam) = try Self.model(deferring: false)
+        try reference.fit(x: x, y: y, batchSize: 8, epochs: 2, verbose: .silent)
+        try reference.trainOnBatch(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: referenceAdam)
+        try lazy.save(to: url)
+        let loaded = try Sequential.load(from: url)
+        let loadedAdam = try #require(loaded.compiled?.optimizer as? Adam)
+        #expect(Self.state(loaded, loadedAdam) == Self.state(reference, referenceAdam))
+        // Resuming (deferring again) stays with the eager run.
+        try loaded.fit(x: x, y: y, batchSize: 8, epochs: 4, verbose: .silent, initialEpoch: 2)
+        try reference.fit(x: x, y: y, batchSize: 8, epochs: 4, verbose: .silent, initialEpoch: 2)
+        #expect(Self.state(loaded, loadedAdam) == Self.state(reference, referenceAdam))
+        #expect(eagerAdam.iterations > 0)
+    }
+
+    @Test("Another optimizer, AdamW and amsgrad apply or never leave deferred rows")
+    func otherOptimizers() throws {
+        let (x, y) = Self.data()
+        var results: [[Float]] = []
+        for deferring in [false, true] {
+            let (m, adam) = try Self.model(deferring: deferring)
+            try m.fit(x: x, y: y, batchSize: 8, epochs: 1, shuffle: false, verbose: .silent)
+            // Two more Adam steps leave rows deferred; an SGD step must see them applied.
+            for rows in [0..<8, 8..<16] { try m.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: adam) }
+            try m.trainOnBatch(x.rows(16..<24), y.rows(16..<24), loss: .binaryCrossentropy, optimizer: SGD(learningRate: 0.1))
+            results.append(m.parameters.map(\.value.data).flatMap { $0 })
+        }
+        #expect(results[0] == results[1])
+        for adam in [AdamW(learningRate: 0.01), Adam(learningRate: 0.01, amsgrad: true)] {
+            let (m, _) = try Self.model(deferring: true, optimizer: adam)
+            adam.defersUntouchedRows = true
+            try m.trainOnBatch(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: adam)
+            #expect((m.layers[0] as! Embedding).embeddings!.deferred == nil, "\(adam.typeName) amsgrad \(adam.amsgrad)")
+        }
+    }
+}
