@@ -91,6 +91,7 @@ public struct NSMCLSTMExperiment: Experiment {
         // review (validation and test keep the best one), seeded by the run's seed and the epoch.
         var epochInputs: ((Int, Int) throws -> Tensor)? = nil
         var results: [String: JSONValue] = [:]
+        if sentencePiece != nil { results["sampling_alpha"] = .number(Double(o.samplingAlpha ?? Self.samplingAlpha)) }
         if let sp = sentencePiece, case let alpha = o.samplingAlpha ?? Self.samplingAlpha, alpha > 0 {
             let texts = keepTrain.map { train.texts[$0] }
             let seed = o.seed
@@ -98,7 +99,6 @@ public struct NSMCLSTMExperiment: Experiment {
                 let sampled = try sp.sampleEncode(Array(texts[0..<count]), alpha: alpha, seed: UInt32(truncatingIfNeeded: seed &* 1000 &+ UInt64(epoch)))
                 return try padSequences(sampled.map { $0.map { $0 + 1 } }, maxlen: maxlen)
             }
-            results["sampling_alpha"] = .number(Double(alpha))
             notes.append(("subword regularization", "a new segmentation of each training review every epoch, sampled with alpha \(alpha)"))
         }
         let covered = Double(trainSeq.filter { $0.count <= maxlen }.count) / Double(max(trainSeq.count, 1))

@@ -116,12 +116,12 @@ public final class Parameter: @unchecked Sendable {
 /// up to date, `apply(rows)` only those. Applying them gives bit for bit the weights and slots
 /// that updating every row at every step gives.
 ///
-/// The closure holds the optimizer (its slots and per-step coefficients are needed), so a
-/// weight with deferred updates keeps its optimizer alive until they are applied; `fit`
-/// applies them when it ends.
+/// The optimizer is held weakly; it applies what is still pending when it is deinitialised,
+/// and `fit` applies everything when it ends. Reading a weight with updates pending writes it,
+/// so such reads must not run on several threads at once (after `fit`, nothing is pending).
 final class DeferredRowUpdates {
-    /// The optimizer that deferred the updates.
-    let owner: AnyObject
+    /// The optimizer that deferred the updates (weak: it applies what is pending when it goes).
+    weak var owner: AnyObject?
     let apply: (_ rows: UnsafeBufferPointer<Int32>?) -> Void
 
     init(owner: AnyObject, apply: @escaping (_ rows: UnsafeBufferPointer<Int32>?) -> Void) {

@@ -142,15 +142,20 @@ public final class SentencePieceModel: @unchecked Sendable {
     /// One sampled segmentation of each text, for subword regularization (Kudo 2018,
     /// "Subword Regularization", arXiv:1804.10959; SentencePiece's `SampleEncode`): a unigram
     /// model samples a segmentation x with probability ∝ P(x)^alpha among the `nbestSize` best
-    /// (all of them when `nbestSize` < 0); a BPE model drops each merge with probability `alpha`
-    /// (BPE-dropout). Alpha near 0 samples almost uniformly, large alpha approaches `encode`.
-    /// The same seed gives the same samples.
+    /// (all of them when `nbestSize` < 0; SentencePiece allows at most 512); a BPE model ignores
+    /// `nbestSize` and drops each merge with probability `alpha` (BPE-dropout, so alpha should
+    /// lie in [0, 1]). For unigram models alpha near 0 samples almost uniformly, large alpha
+    /// approaches `encode`. The same seed gives the same samples. SentencePiece's seed is
+    /// process-wide: the call leaves it set to `seed`.
     /// - Returns: one id list per text, as `encode` (no `<s>`/`</s>`).
-    /// - Throws: `RecurrentError.invalidValue` for an `alpha` that is not finite or not ≥ 0, or
-    ///   with SentencePiece's message (e.g. n-best sampling on a BPE model).
+    /// - Throws: `RecurrentError.invalidValue` for an `alpha` that is not finite or not ≥ 0, an
+    ///   `nbestSize` above 512, or with SentencePiece's message.
     public func sampleEncode(_ texts: [String], nbestSize: Int = -1, alpha: Float = 0.1, seed: UInt32) throws -> [[Int]] {
         guard alpha.isFinite, alpha >= 0 else {
             throw RecurrentError.invalidValue(where: "SentencePieceModel.sampleEncode", expected: "a finite alpha ≥ 0", found: "\(alpha)")
+        }
+        guard nbestSize <= 512 else {
+            throw RecurrentError.invalidValue(where: "SentencePieceModel.sampleEncode", expected: "nbestSize ≤ 512 (SentencePiece's limit; < 0 samples from the whole lattice)", found: "\(nbestSize)")
         }
         if texts.isEmpty { return [] }
         // One contiguous UTF-8 buffer with the texts back to back.

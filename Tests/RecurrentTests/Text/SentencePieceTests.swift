@@ -132,5 +132,7 @@ struct SentencePieceTests {
         #expect(try model.sampleEncode([], alpha: 0.1, seed: 1).isEmpty)
         #expect(throws: RecurrentError.self) { try model.sampleEncode(texts, alpha: -0.1, seed: 1) }
         #expect(throws: RecurrentError.self) { try model.sampleEncode(texts, alpha: .nan, seed: 1) }
+        #expect(throws: RecurrentError.self) { try model.sampleEncode(texts, nbestSize: 513, alpha: 0.1, seed: 1) }
+        #expect(try model.sampleEncode(texts, nbestSize: 1, alpha: 0.1, seed: 1) == best, "the 1-best is the best")
     }
 }

@@ -126,4 +126,71 @@ struct DeferredRowsTests {
             #expect((m.layers[0] as! Embedding).embeddings!.deferred == nil, "\(adam.typeName) amsgrad \(adam.amsgrad)")
         }
     }
+
+    /// The review's cases: a frozen table, a table unfrozen again, weight decay switched on and
+    /// off, a gradient written from outside, one optimizer shared by two models. Each scenario
+    /// runs once deferring and once not; weights and slots must agree bit for bit.
+    @Test("Deferring matches the eager update when a step skips or densely updates the table", arguments: 0..<5)
+    func scenarios(_ scenario: Int) throws {
+        let (x, y) = Self.data()
+        func batch(_ i: Int) -> (Tensor, Tensor) { (x.rows((i * 8)..<(i * 8 + 8)), y.rows((i * 8)..<(i * 8 + 8))) }
+        var outcomes: [[Float]] = []
+        for deferring in [false, true] {
+            let (m, adam) = try Self.model(deferring: deferring)
+            let (other, _) = try Self.model(deferring: deferring, optimizer: adam)
+            let table = (m.layers[0] as! Embedding).embeddings!
+            func step(_ i: Int, _ model: Sequential? = nil) throws {
+                let (bx, by) = batch(i)
+                try (model ?? m).trainOnBatch(bx, by, loss: .binaryCrossentropy, optimizer: adam)
+            }
+            try step(0); try step(1)
+            switch scenario {
+            case 0:  // frozen: its pending steps stay, no new ones
+                table.trainable = false
+                try step(2); try step(3)
+            case 1:  // frozen, then trained again
+                table.trainable = false
+                try step(2)
+                table.trainable = true
+                try step(3); try step(4)
+            case 2:  // weight decay makes one step dense (every row moves by its decay)
+                adam.weightDecay = 0.01
+                try step(2)
+                adam.weightDecay = nil
+                try step(3); try step(4)
+            case 3:  // a gradient written from outside is dense
+                let (bx, by) = batch(2)
+                let out = try m.forward(bx, training: true)
+                let (logits, fromLogits, dense) = m.lossInputs(out, loss: .binaryCrossentropy)
+                try m.backward(try Loss.binaryCrossentropy.evaluate(logits, target: by, fromLogits: fromLogits).gradient, fromLogits: dense)
+                table.gradient = table.gradient
+                try adam.step(m.parameters)
+                try step(3)
+            default:  // one optimizer, two models: the other model's steps are not this table's
+                try step(2, other); try step(3, other)
+                try step(4)
+            }
+            outcomes.append(Self.state(m, adam).flatMap { $0 } + other.parameters.flatMap(\.value.data))
+        }
+        #expect(outcomes[0] == outcomes[1])
+    }
+
+    @Test("An optimizer with updates pending is not kept alive by them, and applies them when it goes")
+    func noRetainCycle() throws {
+        let (x, y) = Self.data()
+        let (eager, eagerAdam) = try Self.model(deferring: false)
+        try eager.trainOnBatch(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: eagerAdam)
+        try eager.trainOnBatch(x.rows(8..<16), y.rows(8..<16), loss: .binaryCrossentropy, optimizer: eagerAdam)
+        weak var weakAdam: Adam?
+        let (m, _) = try Self.model(deferring: false, optimizer: Adam(learningRate: 0))  // compiled with another optimizer
+        try {
+            let adam = Adam(learningRate: 0.02)
+            weakAdam = adam
+            for rows in [0..<8, 8..<16] { try m.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: adam) }
+            #expect((m.layers[0] as! Embedding).embeddings!.deferred != nil)
+        }()
+        #expect(weakAdam == nil, "the pending updates do not keep the optimizer alive")
+        #expect((m.layers[0] as! Embedding).embeddings!.deferred == nil)
+        #expect(m.parameters.map(\.value) == eager.parameters.map(\.value), "its pending updates were applied as it went")
+    }
 }

@@ -66,8 +66,6 @@ public class Adam: BaseOptimizer {
         let alpha = Self.alpha(u.learningRate, beta1, beta2, Float(u.localStep))
         let c1 = Float(1 - KerasNumber.double(beta1)), c2 = Float(1 - KerasNumber.double(beta2))
         let epsilon = epsilon, amsgrad: Int32 = amsgrad ? 1 : 0
-        if alphas.count <= u.localStep { alphas.append(contentsOf: repeatElement(.nan, count: u.localStep + 1 - alphas.count)) }
-        alphas[u.localStep] = alpha
         if defersRows(of: u.parameter, rowsKnown: u.rowIsTouched != nil) {
             return deferredUpdate(u, c1: c1, c2: c2, alpha: alpha)
         }
@@ -82,56 +80,78 @@ public class Adam: BaseOptimizer {
     // the rows a batch did not use are left as they are, and the steps they missed are replayed
     // (`rc_adam_replay`, the same arithmetic step by step, so bit-identical) when the rows are
     // next used, read by their Embedding, or read by anyone (`Parameter.value` applies every
-    // deferred update first). The missed steps' α are kept in `alphas`.
+    // deferred update first).
+    //
+    // Each weight has its own record (`Deferral`): the α of every step this optimizer deferred
+    // rows of that weight in, and for each row the last of those steps applied to it. Steps in
+    // which the weight was not updated (frozen, not passed, another model's step) are not in
+    // it; an update of the weight that does not defer (a dense gradient, weight decay, …) first
+    // applies what is pending and then drops the record.
 
     /// Whether the rows a batch did not use are deferred (bit-identical weights either way).
     var defersUntouchedRows = true
-    /// α of each local step (index = step), kept for replaying missed steps.
-    private var alphas: [Float] = [.nan]
-    /// Per deferred weight: for each row, the last step applied to it.
-    private var lastApplied: [ObjectIdentifier: RowSteps] = [:]
+    /// Per weight with deferred rows.
+    private var deferrals: [ObjectIdentifier: Deferral] = [:]
 
-    final class RowSteps {
-        let steps: UnsafeMutablePointer<Int32>
-        let count: Int
-        init(count: Int, step: Int) {
-            self.count = count
-            steps = .allocate(capacity: max(count, 1))
-            steps.initialize(repeating: Int32(step), count: max(count, 1))
+    final class Deferral {
+        /// For each row, the last of the record's steps applied to it (1-based; 0: none).
+        let applied: UnsafeMutablePointer<Int32>
+        let rowCount: Int
+        /// α of the record's steps, `alphas[k]` for step k (index 0 unused).
+        var alphas: [Float] = [.nan]
+        var steps: Int { alphas.count - 1 }
+        init(rowCount: Int) {
+            self.rowCount = rowCount
+            applied = .allocate(capacity: max(rowCount, 1))
+            applied.initialize(repeating: 0, count: max(rowCount, 1))
         }
-        deinit { steps.deallocate() }
+        deinit { applied.deallocate() }
     }
 
     override func defersRows(of parameter: Parameter, rowsKnown: Bool) -> Bool {
         defersUntouchedRows && rowsKnown && !amsgrad && weightDecay == nil
     }
 
-    override func resetDeferral() {
-        lastApplied = [:]
-        alphas = [.nan]
+    override func resetDeferral() { deferrals = [:] }
+
+    override func updatedWithoutDeferring(_ parameter: Parameter) {
+        deferrals[ObjectIdentifier(parameter)] = nil
+    }
+
+    deinit {
+        // Updates still pending are applied, so that a weight outliving its optimizer is right.
+        // (The weak `owner` of this optimizer's deferrals already reads nil here.)
+        for e in state.entries.values {
+            let p = e.parameter
+            if let d = p.deferred, d.owner == nil {
+                p.deferred = nil
+                applyDeferred(p, rows: nil)
+            }
+        }
     }
 
     private func deferredUpdate(_ u: ParameterUpdate, c1: Float, c2: Float, alpha: Float) {
         let p = u.parameter
-        let rows: RowSteps
-        if let r = lastApplied[ObjectIdentifier(p)], r.count == u.rowCount {
-            rows = r
+        let record: Deferral
+        if let r = deferrals[ObjectIdentifier(p)], r.rowCount == u.rowCount {
+            record = r
         } else {
-            // Every row is current up to the previous step (any deferral was applied before).
-            rows = RowSteps(count: u.rowCount, step: u.localStep - 1)
-            lastApplied[ObjectIdentifier(p)] = rows
+            // Every row is current (`step` applied anything pending before a record is made).
+            record = Deferral(rowCount: u.rowCount)
+            deferrals[ObjectIdentifier(p)] = record
         }
-        let d = u.count / u.rowCount, step = u.localStep, epsilon = epsilon
-        let m = u.slots[0], v = u.slots[1], w = u.weight, last = rows.steps
+        record.alphas.append(alpha)
+        let d = u.count / u.rowCount, step = record.steps, epsilon = epsilon
+        let m = u.slots[0], v = u.slots[1], w = u.weight, applied = record.applied
         let base = u.piece(rows: 0..<0)
-        alphas.withUnsafeBufferPointer { a in
+        record.alphas.withUnsafeBufferPointer { a in
             let alphaAt = a.baseAddress!
             u.forEachRowRun { range, touched in
                 guard touched else { return }
                 for r in range {
-                    let from = Int(last[r]) + 1
+                    let from = Int(applied[r]) + 1
                     if from < step { rc_adam_replay(w + r * d, m + r * d, v + r * d, d, c1, c2, alphaAt + from, step - from, epsilon) }
-                    last[r] = Int32(step)
+                    applied[r] = Int32(step)
                 }
                 var piece = base
                 let offset = range.lowerBound * d
@@ -142,26 +162,26 @@ public class Adam: BaseOptimizer {
             }
         }
         if p.deferred == nil, let flags = u.rowIsTouched, UnsafeBufferPointer(start: flags, count: u.rowCount).contains(false) {
-            p.deferred = DeferredRowUpdates(owner: self) { [unowned p] selected in self.applyDeferred(p, rows: selected) }
+            p.deferred = DeferredRowUpdates(owner: self) { [weak self, unowned p] selected in self?.applyDeferred(p, rows: selected) }
         }
     }
 
-    /// Replays the steps `rows` (all when nil) of `p` missed, up to the last step taken.
+    /// Replays the steps of its record that the rows `selected` (all when nil) of `p` missed.
     private func applyDeferred(_ p: Parameter, rows selected: UnsafeBufferPointer<Int32>?) {
-        guard let rows = lastApplied[ObjectIdentifier(p)], let entry = state.entries[ObjectIdentifier(p)], entry.parameter === p,
-              rows.count > 0 else { return }
+        guard let record = deferrals[ObjectIdentifier(p)], let entry = state.entries[ObjectIdentifier(p)], entry.parameter === p,
+              record.rowCount > 0 else { return }
         let c1 = Float(1 - KerasNumber.double(beta1)), c2 = Float(1 - KerasNumber.double(beta2))
-        let d = p.count / rows.count, target = iterations, epsilon = epsilon
-        let m = entry.pointers[0], v = entry.pointers[1], last = rows.steps
-        alphas.withUnsafeBufferPointer { a in
+        let d = p.count / record.rowCount, target = record.steps, epsilon = epsilon
+        let m = entry.pointers[0], v = entry.pointers[1], applied = record.applied, rowCount = record.rowCount
+        record.alphas.withUnsafeBufferPointer { a in
             let alphaAt = a.baseAddress!
             p.withStorage { wb in
                 let w = wb.baseAddress!
                 func replay(_ r: Int) {
-                    let from = Int(last[r]) + 1
+                    let from = Int(applied[r]) + 1
                     guard from <= target else { return }
                     rc_adam_replay(w + r * d, m + r * d, v + r * d, d, c1, c2, alphaAt + from, target - from + 1, epsilon)
-                    last[r] = Int32(target)
+                    applied[r] = Int32(target)
                 }
                 if let selected {
                     // Split by row parity, so that no row is replayed by two workers at once.
@@ -170,9 +190,9 @@ public class Adam: BaseOptimizer {
                         for id in selected where parts == 1 || Int(id) & 1 == part { replay(Int(id)) }
                     }
                 } else {
-                    let parts = max(1, min(Parallel.workerCount, rows.count / 64))
+                    let parts = max(1, min(Parallel.workerCount, rowCount / 64))
                     Parallel.forEach(parts) { part in
-                        for r in (part * rows.count / parts)..<((part + 1) * rows.count / parts) { replay(r) }
+                        for r in (part * rowCount / parts)..<((part + 1) * rowCount / parts) { replay(r) }
                     }
                 }
             }

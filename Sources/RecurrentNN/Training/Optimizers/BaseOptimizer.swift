@@ -159,9 +159,11 @@ public class BaseOptimizer: Optimizer {
                 let rows = clip.keepsZero ? p.rowIsTouched ?? [] : []
                 // Updates deferred by another optimizer, or that this step will not defer
                 // again, are applied before the weight is read.
-                if let d = p.deferred, d.owner !== self || !defersRows(of: p, rowsKnown: !rows.isEmpty) {
+                let defers = defersRows(of: p, rowsKnown: !rows.isEmpty)
+                if let d = p.deferred, d.owner !== self || !defers {
                     p.applyDeferredUpdates()
                 }
+                if !defers { updatedWithoutDeferring(p) }
                 squares.withUnsafeBufferPointer { sb in
                     rows.withUnsafeBufferPointer { rb in
                         p.withStorage { wb in
@@ -217,6 +219,9 @@ public class BaseOptimizer: Optimizer {
     /// Forgets the bookkeeping of deferred updates (after they were applied), when the state is
     /// replaced.
     func resetDeferral() {}
+
+    /// Called after a step updated every row of `parameter` (anything pending was applied before).
+    func updatedWithoutDeferring(_ parameter: Parameter) {}
 
     public func restore(iterations: Int, slots: [(parameter: Parameter, slots: [String: Tensor])]) throws {
         guard iterations >= 0 else {
