@@ -197,6 +197,8 @@ public class Adam: BaseOptimizer {
                 }
             }
         }
+        // Every row is current: the record (and its α list) starts over with the next step.
+        if selected == nil { deferrals[ObjectIdentifier(p)] = nil }
     }
 
     /// α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ) in float32, in Keras's order.
