@@ -10,7 +10,9 @@ struct Bench: ParsableCommand {
         Cases (batch 64 for training, 256 for inference): A-LSTM/A-GRU IMDB Embedding(5000,120) → \
         LSTM/GRU(120) → Dense(1), length 500; B Reuters Embedding(1000,120) → LSTM(120) → Dense(46), \
         length 100; C spam Embedding(8921,32) → SimpleRNN(32) → Dense(1), length 189; D NSMC \
-        Embedding(35000,100) → LSTM(128) → Dense(1), length 30. Compare with peers: bench/compare.sh.
+        Embedding(35000,100) → LSTM(128) → Dense(1), length 30. Steps cycle through 8 random \
+        batches; a training window ends by applying the Adam updates of Embedding rows still \
+        deferred, so that work is timed too. Compare with peers: bench/compare.sh.
         """)
 
     @Option(help: "Comma-separated cases: A-LSTM,A-GRU,B,C,D.") var cases = "A-LSTM,A-GRU,B,C,D"
