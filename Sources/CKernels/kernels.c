@@ -318,6 +318,20 @@ static inline float rc_decayed(const rc_update *u, float w) {
     return u->decays ? w - (w * u->weight_decay) * u->learning_rate : w;
 }
 
+RC_CLONES void rc_adam_replay(float *restrict w, float *restrict m, float *restrict v, long n, float c1, float c2,
+                              const float *restrict alphas, long steps, float eps) {
+    // Step by step over the whole row (a row is a few hundred bytes, so it stays in L1).
+    for (long s = 0; s < steps; s++) {
+        const float alpha = alphas[s];
+        for (long i = 0; i < n; i++) {
+            float mm = m[i] + (0.0f - m[i]) * c1;
+            float vv = v[i] + (0.0f - v[i]) * c2;
+            m[i] = mm; v[i] = vv;
+            w[i] = w[i] - (mm * alpha) / (rc_sqrtf(vv) + eps);
+        }
+    }
+}
+
 RC_CLONES void rc_adam_update(const rc_update *restrict u, float c1, float c2, float alpha, float eps, int amsgrad) {
     float *restrict w = u->w, *restrict m = u->s0, *restrict v = u->s1, *restrict vh = u->s2;
     const long n = u->n;
@@ -325,13 +339,8 @@ RC_CLONES void rc_adam_update(const rc_update *restrict u, float c1, float c2, f
     // computes the same values.
     const float *restrict gp = u->g, *restrict g2p = u->g2;
     if (!amsgrad && !u->decays && !u->scales && !u->clamps) {
-        if (!gp) {  // the rows a sparse gradient left at zero
-            for (long i = 0; i < n; i++) {
-                float mm = m[i] + (0.0f - m[i]) * c1;
-                float vv = v[i] + (0.0f - v[i]) * c2;
-                m[i] = mm; v[i] = vv;
-                w[i] = w[i] - (mm * alpha) / (rc_sqrtf(vv) + eps);
-            }
+        if (!gp) {  // the rows a sparse gradient left at zero: one step of the replay
+            rc_adam_replay(w, m, v, n, c1, c2, &alpha, 1, eps);
         } else if (g2p) {
             for (long i = 0; i < n; i++) {
                 float mm = m[i] + (gp[i] - m[i]) * c1;
@@ -358,20 +367,6 @@ RC_CLONES void rc_adam_update(const rc_update *restrict u, float c1, float c2, f
         m[i] = mm; v[i] = vv;
         if (amsgrad) { vv = vh[i] < vv ? vv : vh[i]; vh[i] = vv; }
         w[i] = rc_decayed(u, w[i]) - (mm * alpha) / (rc_sqrtf(vv) + eps);
-    }
-}
-
-RC_CLONES void rc_adam_replay(float *restrict w, float *restrict m, float *restrict v, long n, float c1, float c2,
-                              const float *restrict alphas, long steps, float eps) {
-    // Step by step over the whole row (a row is a few hundred bytes, so it stays in L1).
-    for (long s = 0; s < steps; s++) {
-        const float alpha = alphas[s];
-        for (long i = 0; i < n; i++) {
-            float mm = m[i] + (0.0f - m[i]) * c1;
-            float vv = v[i] + (0.0f - v[i]) * c2;
-            m[i] = mm; v[i] = vv;
-            w[i] = w[i] - (mm * alpha) / (rc_sqrtf(vv) + eps);
-        }
     }
 }
 

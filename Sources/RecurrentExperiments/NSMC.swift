@@ -91,8 +91,9 @@ public struct NSMCLSTMExperiment: Experiment {
         // review (validation and test keep the best one), seeded by the run's seed and the epoch.
         var epochInputs: ((Int, Int) throws -> Tensor)? = nil
         var results: [String: JSONValue] = [:]
-        if sentencePiece != nil { results["sampling_alpha"] = .number(Double(o.samplingAlpha ?? Self.samplingAlpha)) }
-        if let sp = sentencePiece, case let alpha = o.samplingAlpha ?? Self.samplingAlpha, alpha > 0 {
+        let alpha = o.samplingAlpha ?? Self.samplingAlpha
+        if sentencePiece != nil { results["sampling_alpha"] = .number(Double(alpha)) }
+        if let sp = sentencePiece, alpha > 0 {
             let texts = keepTrain.map { train.texts[$0] }
             let seed = o.seed
             epochInputs = { epoch, count in

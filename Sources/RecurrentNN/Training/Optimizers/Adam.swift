@@ -143,7 +143,6 @@ public class Adam: BaseOptimizer {
         record.alphas.append(alpha)
         let d = u.count / u.rowCount, step = record.steps, epsilon = epsilon
         let m = u.slots[0], v = u.slots[1], w = u.weight, applied = record.applied
-        let base = u.piece(rows: 0..<0)
         record.alphas.withUnsafeBufferPointer { a in
             let alphaAt = a.baseAddress!
             u.forEachRowRun { range, touched in
@@ -153,11 +152,7 @@ public class Adam: BaseOptimizer {
                     if from < step { rc_adam_replay(w + r * d, m + r * d, v + r * d, d, c1, c2, alphaAt + from, step - from, epsilon) }
                     applied[r] = Int32(step)
                 }
-                var piece = base
-                let offset = range.lowerBound * d
-                piece.w += offset; piece.g += offset; piece.s0 += offset; piece.s1 += offset
-                if piece.g2 != nil { piece.g2 += offset }
-                piece.n = range.count * d
+                var piece = u.piece((range.lowerBound * d)..<(range.upperBound * d), withGradient: true)
                 rc_adam_update(&piece, c1, c2, alpha, epsilon, 0)
             }
         }

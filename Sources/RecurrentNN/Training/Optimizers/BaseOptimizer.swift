@@ -296,38 +296,22 @@ struct ParameterUpdate {
     ///   such a weight the occurrences cannot be clipped one by one, so g² is used: the one
     ///   place where Recurrent's numbers can differ from Keras's.
     func forEachPiece(_ kernel: (UnsafePointer<rc_update>) -> Void) {
-        let parts = max(1, min(Parallel.workerCount, count / Lanes.minChunk))
-        let rows = rowIsTouched.flatMap { rowCount > 0 && count % rowCount == 0 ? $0 : nil }
-        let slot = { (j: Int) in j < slots.count ? slots[j] : nil }
-        func run(_ range: Range<Int>, withGradient: Bool) {
-            let lo = range.lowerBound
-            var u = rc_update(
-                w: weight + lo, g: withGradient ? gradient + lo : nil, g2: squares.map { $0 + lo },
-                s0: slot(0).map { $0 + lo }, s1: slot(1).map { $0 + lo }, s2: slot(2).map { $0 + lo },
-                n: range.count, multiplier: clip.multiplier, divisor: clip.divisor, bound: clip.bound,
-                scales: clip.scales ? 1 : 0, clamps: clip.clamps ? 1 : 0,
-                weight_decay: weightDecay ?? 0, learning_rate: learningRate, decays: weightDecay != nil ? 1 : 0)
-            kernel(&u)
-        }
-        Parallel.forEach(parts) { part in
-            guard let touched = rows else {
-                return run((part * count / parts)..<((part + 1) * count / parts), withGradient: true)
-            }
+        if rowIsTouched != nil, rowCount > 0, count % rowCount == 0 {
             let d = count / rowCount
-            var r = part * rowCount / parts
-            let end = (part + 1) * rowCount / parts
-            while r < end {
-                var e = r + 1
-                while e < end && touched[e] == touched[r] { e += 1 }
-                run((r * d)..<(e * d), withGradient: touched[r])
-                r = e
+            return forEachRowRun { rows, touched in
+                var u = piece((rows.lowerBound * d)..<(rows.upperBound * d), withGradient: touched)
+                kernel(&u)
             }
+        }
+        let parts = max(1, min(Parallel.workerCount, count / Lanes.minChunk))
+        Parallel.forEach(parts) { part in
+            var u = piece((part * count / parts)..<((part + 1) * count / parts), withGradient: true)
+            kernel(&u)
         }
     }
 
     /// For an update with row flags: runs `body(rows, touched)` over the runs of rows that the
-    /// backward did or did not write, split across the cores by rows as `forEachPiece` splits
-    /// them; `piece(rows)` gives the `rc_update` of those rows with their gradient.
+    /// backward did or did not write, split across the cores by rows.
     func forEachRowRun(_ body: (_ rows: Range<Int>, _ touched: Bool) -> Void) {
         guard let touched = rowIsTouched, rowCount > 0 else { return }
         let parts = max(1, min(Parallel.workerCount, count / Lanes.minChunk))
@@ -343,14 +327,15 @@ struct ParameterUpdate {
         }
     }
 
-    /// The `rc_update` of `rows` (of `count / rowCount` weights each), with their gradient.
-    func piece(rows: Range<Int>) -> rc_update {
-        let d = count / rowCount, lo = rows.lowerBound * d
-        let slot = { (j: Int) in j < slots.count ? slots[j] + lo : nil }
+    /// The `rc_update` of the weights `range`, with their gradient or (for rows the backward
+    /// left at zero) without.
+    func piece(_ range: Range<Int>, withGradient: Bool) -> rc_update {
+        let lo = range.lowerBound
         return rc_update(
-            w: weight + lo, g: gradient + lo, g2: squares.map { $0 + lo },
-            s0: slot(0), s1: slot(1), s2: slot(2),
-            n: rows.count * d, multiplier: clip.multiplier, divisor: clip.divisor, bound: clip.bound,
+            w: weight + lo, g: withGradient ? gradient + lo : nil, g2: squares.map { $0 + lo },
+            s0: slots.count > 0 ? slots[0] + lo : nil, s1: slots.count > 1 ? slots[1] + lo : nil,
+            s2: slots.count > 2 ? slots[2] + lo : nil,
+            n: range.count, multiplier: clip.multiplier, divisor: clip.divisor, bound: clip.bound,
             scales: clip.scales ? 1 : 0, clamps: clip.clamps ? 1 : 0,
             weight_decay: weightDecay ?? 0, learning_rate: learningRate, decays: weightDecay != nil ? 1 : 0)
     }
