@@ -10,9 +10,14 @@ stratify=y), legacy Tokenizer on the training texts, pre-padding to the longest 
 message (189), Embedding(vocab, 32) → SimpleRNN(32) → Dense(1, sigmoid), rmsprop,
 binary cross-entropy, 4 epochs, batch 64, validation_split 0.2.
 
-`--recipe recurrent` is Recurrent's default instead: rmsprop with clipnorm=1.0, up to 10 epochs
+`--recipe recurrent` is Recurrent's training instead: rmsprop with clipnorm=1.0, up to 10 epochs
 with EarlyStopping(val_loss, patience=3) and ModelCheckpoint(val_acc, max, best only), the best
 epoch evaluated.
+
+`--tokens normalized` is Recurrent's default tokens instead of the lecture's (`--tokens words`):
+every ASCII digit replaced with 0 before the Tokenizer, and the words seen once in the training
+texts mapped to one OOV token (Tokenizer(num_words=K + 2, oov_token="<OOV>"), K the words seen
+twice or more). Recurrent's default is `--recipe recurrent --tokens normalized`.
 """
 import os, statistics, sys, tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -30,6 +35,10 @@ recipe = "lecture"
 if "--recipe" in args:
     i = args.index("--recipe"); recipe = args[i + 1]; del args[i:i + 2]
     assert recipe in ("lecture", "recurrent"), f"--recipe must be lecture or recurrent, found {recipe}"
+tokens = "words"
+if "--tokens" in args:
+    i = args.index("--tokens"); tokens = args[i + 1]; del args[i:i + 2]
+    assert tokens in ("words", "normalized"), f"--tokens must be words or normalized, found {tokens}"
 data = args[0] if args else os.environ.get("RECURRENT_DATA", "../shared/data")
 
 df = pd.read_csv(os.path.join(data, "sms_spam", "spam.csv"), encoding="latin1")
@@ -38,13 +47,21 @@ df["v1"] = df["v1"].replace(["ham", "spam"], [0, 1])
 df = df.drop_duplicates("v2", keep="first")
 X, y = df["v2"], df["v1"]
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
-tok = Tokenizer(); tok.fit_on_texts(X_train)
+if tokens == "normalized":
+    digits = lambda t: "".join("0" if c in "0123456789" else c for c in t)
+    X_train, X_test = X_train.map(digits), X_test.map(digits)
+    counted = Tokenizer(oov_token="<OOV>"); counted.fit_on_texts(X_train)
+    kept = sum(1 for c in counted.word_counts.values() if c >= 2)
+    tok = Tokenizer(num_words=kept + 2, oov_token="<OOV>")
+else:
+    tok = Tokenizer()
+tok.fit_on_texts(X_train)
 train = tok.texts_to_sequences(X_train)
 maxlen = max(len(s) for s in train)
-vocab = len(tok.word_index) + 1
+vocab = tok.num_words or len(tok.word_index) + 1
 Xtr = pad_sequences(train, maxlen=maxlen); Xte = pad_sequences(tok.texts_to_sequences(X_test), maxlen=maxlen)
 ytr, yte = y_train.to_numpy().astype("float32"), y_test.to_numpy().astype("float32")
-print(f"recipe {recipe}, vocab {vocab}, maxlen {maxlen}, train {len(Xtr)}, test {len(Xte)}", flush=True)
+print(f"recipe {recipe}, tokens {tokens}, vocab {vocab}, maxlen {maxlen}, train {len(Xtr)}, test {len(Xte)}", flush=True)
 accs = []
 for seed in seeds:
     keras.utils.set_random_seed(seed)

@@ -31,12 +31,13 @@ struct Predict: ParsableCommand {
                                               found: "\(bad): the saved weights are not finite (its training diverged); train it again")
         }
         let k = p.shape.last ?? 1
+        let placeholders = try pipeline.placeholderIds(attachments: loaded.model.attachments)
         for (i, text) in inputs.enumerated() {
-            let known = pipeline.knownTokens(sequences[i])
+            let known = sequences[i].filter { !placeholders.contains($0) }
             if text.trimmingCharacters(in: .whitespaces).isEmpty {
                 warn("text \(i + 1) is empty; the prediction is the model's answer to an empty input")
             } else if known.isEmpty {
-                warn("text \(i + 1) has no word the model knows; the prediction is the model's answer to an empty input")
+                warn("text \(i + 1) has no word the model knows; the prediction is the model's answer to an input without known words")
             }
             let label: String, probability: Float
             if k == 1 {

@@ -27,7 +27,7 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Dataset folder (default: $RECURRENT_DATA, else the cache folder).") var dataDir: String?
     @Option(help: "Run folder (default: runs/EXPERIMENT).") var output: String?
     @Option(help: "Use at most this many training and test samples (quick runs).") var limit: Int?
-    @Option(help: "Korean tokens for nsmc-lstm: subwords (SentencePiece, default) or words.") var tokenization: String?
+    @Option(help: "Tokens: for nsmc-lstm subwords (SentencePiece, default) or words; for spam-rnn normalized (default: digits as 0, words seen once as one OOV token) or words (the lecture's Tokenizer).") var tokenization: String?
     @Option(name: .customLong("sampling-alpha"), help: "nsmc-lstm: subword regularization; each epoch trains on a new SentencePiece segmentation of each training review sampled with this alpha (smaller: more varied); 0 turns it off (default 0.1).") var samplingAlpha: Float?
     @Option(name: .customLong("log-format"), help: "Progress: auto, bar, lines, jsonl or silent.") var logFormat: Verbosity = .auto
 
@@ -48,9 +48,6 @@ struct Run: ParsableCommand {
         do { try options().check(for: Experiments.named(experiment)) } catch { throw ValidationError("\(error)") }
         if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--output must name a folder, found an empty path")
-        }
-        if let tokenization, !["subwords", "words"].contains(tokenization) {
-            throw ValidationError("--tokenization must be subwords or words, found \(tokenization)")
         }
         if let maxlen, maxlen < 6, experiment != "timeseries" {
             throw ValidationError("--maxlen must be at least 6 for the text experiments (Conv1D's kernel is 5 and text generation reads maxlen − 1 words), found \(maxlen)")

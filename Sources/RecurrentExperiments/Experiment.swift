@@ -16,7 +16,10 @@ public struct ExperimentOptions: Sendable {
     /// Clip each gradient to this L2 norm (Keras's `clipnorm`); 0 turns clipping off. Nil is the
     /// experiment's default.
     public var clipnorm: Float?
-    /// How Korean text is split (nsmc-lstm): `subwords` (SentencePiece, the default) or `words`.
+    /// How the text is split into tokens, one of the experiment's `tokenizations`: for
+    /// nsmc-lstm `subwords` (SentencePiece, the default) or `words`; for spam-rnn `normalized`
+    /// (the default: digits as 0, words seen once as one out-of-vocabulary token) or `words`
+    /// (the lecture's Tokenizer). Nil is the experiment's default.
     public var tokenization: String?
     /// Subword regularization (nsmc-lstm with subwords): every epoch trains on a new sampled
     /// SentencePiece segmentation of each training review, with this smoothing `alpha` (Kudo
@@ -52,8 +55,8 @@ public struct ExperimentOptions: Sendable {
     /// - Throws: `invalidConfiguration` naming the option, what it accepts and what was found:
     ///   `clipnorm` must be finite and ≥ 0, `dropout` and `recurrentDropout` in [0, 1),
     ///   `validationSplit` in (0, 1) and not for text generation, `patience` ≥ 0 and only for
-    ///   text classification, `samplingAlpha` finite, ≥ 0 and only for an experiment that
-    ///   tokenises into subwords.
+    ///   text classification, `tokenization` one of the experiment's `tokenizations`,
+    ///   `samplingAlpha` finite, ≥ 0 and only for an experiment that tokenises into subwords.
     public func check(for experiment: any Experiment) throws {
         func fail(_ option: String, _ message: String) -> RecurrentError {
             .invalidConfiguration(where: option, message: message)
@@ -71,6 +74,11 @@ public struct ExperimentOptions: Sendable {
             if experiment.task == .textGeneration {
                 throw fail("validationSplit (--validation-split)", "\(experiment.name) trains on all its sequences and does not validate")
             }
+        }
+        if let tokenization, !experiment.tokenizations.contains(tokenization) {
+            throw fail("tokenization (--tokenization)", experiment.tokenizations.isEmpty
+                ? "only \(Experiments.all.filter { !$0.tokenizations.isEmpty }.map(\.name).joined(separator: " and ")) take a tokenization, not \(experiment.name)"
+                : "\(experiment.name) takes \(experiment.tokenizations.joined(separator: " or ")), found \(tokenization)")
         }
         if let samplingAlpha {
             guard samplingAlpha.isFinite && samplingAlpha >= 0 else {
@@ -134,6 +142,9 @@ public protocol Experiment: Sendable {
     /// Whether the experiment tokenises into SentencePiece subwords, and so takes
     /// `samplingAlpha` (false by default).
     var samplesSubwords: Bool { get }
+    /// The values `ExperimentOptions.tokenization` takes, the default first; empty (the
+    /// default) when the experiment has one way of tokenising.
+    var tokenizations: [String] { get }
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult
@@ -141,6 +152,7 @@ public protocol Experiment: Sendable {
 
 extension Experiment {
     public var samplesSubwords: Bool { false }
+    public var tokenizations: [String] { [] }
 }
 
 /// The experiments by name.

@@ -16,6 +16,7 @@ public struct NSMCLSTMExperiment: Experiment {
     public let name = "nsmc-lstm"
     public var task: ExperimentTask { .classification }
     public var samplesSubwords: Bool { true }
+    public var tokenizations: [String] { ["subwords", "words"] }
     /// The default `samplingAlpha`: SentencePiece's documented example value (its README
     /// samples with `alpha=0.1, nbest_size=-1`); the only value tried.
     public static let samplingAlpha: Float = 0.1

@@ -20,6 +20,11 @@ public struct TextPipeline: Codable, Sendable, Equatable {
     public var maxlen: Int
     /// Clean the text as the lecture does for Korean (keep Hangul and spaces) and drop its stop words.
     public var korean = false
+    /// Replace every ASCII digit with `0` before tokenizing (spam-rnn), so that numbers of the same
+    /// shape share a token: `09066358152` and `08712460324` both become `00000000000`, `£1000` and
+    /// `£5000` both `£0000`. Phone numbers, prices and codes are mostly seen once; as shapes they
+    /// are seen often. False when a saved pipeline does not mention it (models saved before it).
+    public var normalizesDigits = false
     /// Class names, index = class id (binary: [negative, positive]).
     public var labels: [String]
     public var numWords: Int?
@@ -31,6 +36,23 @@ public struct TextPipeline: Codable, Sendable, Equatable {
         self.kind = kind
         self.maxlen = maxlen
         self.labels = labels
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, maxlen, korean, normalizesDigits, labels, numWords, indexFrom, startChar, oovChar
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        maxlen = try c.decode(Int.self, forKey: .maxlen)
+        korean = try c.decode(Bool.self, forKey: .korean)
+        normalizesDigits = try c.decodeIfPresent(Bool.self, forKey: .normalizesDigits) ?? false
+        labels = try c.decode([String].self, forKey: .labels)
+        numWords = try c.decodeIfPresent(Int.self, forKey: .numWords)
+        indexFrom = try c.decode(Int.self, forKey: .indexFrom)
+        startChar = try c.decodeIfPresent(Int.self, forKey: .startChar)
+        oovChar = try c.decodeIfPresent(Int.self, forKey: .oovChar)
     }
 
     public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
@@ -45,7 +67,7 @@ public struct TextPipeline: Codable, Sendable, Equatable {
     /// Token ids of each text, as the model was trained on them (before padding).
     /// - Throws: `invalidConfiguration` when the attachment the pipeline needs is missing.
     public func sequences(_ texts: [String], attachments: [String: String]) throws -> [[Int]] {
-        let prepared = korean ? texts.map { KoreanText.removeStopwords(KoreanText.words(KoreanText.clean($0))).joined(separator: " ") } : texts
+        let prepared = texts.map(prepare)
         switch kind {
         case .tokenizer:
             guard let json = attachments["tokenizer"] else { throw missing("tokenizer") }
@@ -69,13 +91,29 @@ public struct TextPipeline: Codable, Sendable, Equatable {
         }
     }
 
-    /// The ids of `sequence` that stand for words the model knows: without the start and
-    /// out-of-vocabulary ids of a word-index pipeline, and SentencePiece's unknown piece.
-    public func knownTokens(_ sequence: [Int]) -> [Int] {
+    /// The text as the tokenizer sees it: the lecture's Korean cleaning and stop words when
+    /// `korean`, digits replaced with `0` when `normalizesDigits`.
+    public func prepare(_ text: String) -> String {
+        var text = text
+        if korean { text = KoreanText.removeStopwords(KoreanText.words(KoreanText.clean(text))).joined(separator: " ") }
+        if normalizesDigits { text = String(text.map { $0.isASCII && $0.isNumber ? "0" : $0 }) }
+        return text
+    }
+
+    /// The ids that stand for no word the model knows: a Keras Tokenizer's `oov_token` index (none
+    /// when it has no OOV token, since it then drops unknown words), SentencePiece's unknown
+    /// piece, a word-index pipeline's start and out-of-vocabulary ids. A text whose ids are all
+    /// in this set reads as empty to the model.
+    /// - Throws: `invalidConfiguration` when the tokenizer attachment a `.tokenizer` pipeline
+    ///   needs is missing.
+    public func placeholderIds(attachments: [String: String]) throws -> Set<Int> {
         switch kind {
-        case .tokenizer: return sequence  // Keras's Tokenizer drops unknown words (no OOV token here)
-        case .sentencePiece: return sequence.filter { $0 != 1 }  // <unk> is piece 0, shifted by 1
-        case .kerasWordIndex: return sequence.filter { $0 != (oovChar ?? -1) && $0 != (startChar ?? -1) }
+        case .tokenizer:
+            guard let json = attachments["tokenizer"] else { throw missing("tokenizer") }
+            let tokenizer = try Tokenizer(json: json)
+            return Set(tokenizer.oovToken.flatMap { tokenizer.index(of: $0) }.map { [$0] } ?? [])
+        case .sentencePiece: return [1]  // <unk> is piece 0, shifted by 1
+        case .kerasWordIndex: return Set([oovChar, startChar].compactMap { $0 })
         }
     }
 

@@ -98,6 +98,10 @@ struct ExperimentTests {
         #expect(message("nsmc-lstm") { $0.samplingAlpha = 0; $0.tokenization = "words" } == nil)
         #expect(message("nsmc-lstm") { $0.samplingAlpha = -1 }?.contains("samplingAlpha (--sampling-alpha): must be a finite number ≥ 0") == true)
         #expect(message("nsmc-lstm") { $0.samplingAlpha = 0.1; $0.tokenization = "words" }?.contains("needs subword tokens") == true)
+        #expect(message("spam-rnn") { $0.tokenization = "words" } == nil)
+        #expect(message("spam-rnn") { $0.tokenization = "subwords" }?.contains("spam-rnn takes normalized or words, found subwords") == true)
+        #expect(message("nsmc-lstm") { $0.tokenization = "normalized" }?.contains("nsmc-lstm takes subwords or words, found normalized") == true)
+        #expect(message("imdb-lstm") { $0.tokenization = "words" }?.contains("only spam-rnn and nsmc-lstm take a tokenization, not imdb-lstm") == true)
         let spam = message("spam-rnn") { $0.samplingAlpha = 0.1 }
         #expect(spam?.contains("not spam-rnn") == true && spam?.contains("nsmc-lstm") == true, "\(spam ?? "no error")")
         let timeseries = message("timeseries") { $0.patience = 3 }
@@ -117,6 +121,20 @@ struct ExperimentTests {
             #expect(throws: RecurrentError.self, "\(name)") { try Experiments.named(name).run(o) }
             #expect(try Data(contentsOf: results) == before, "\(name)")
         }
+    }
+
+    @Test("A text pipeline normalizes digits only when asked, saves the choice, and reads pipelines saved before it as off")
+    func pipelineDigits() throws {
+        var pipeline = TextPipeline(kind: .tokenizer, maxlen: 10, labels: ["ham", "spam"])
+        #expect(pipeline.prepare("Call 0906 6358152, win £1500!") == "Call 0906 6358152, win £1500!")
+        pipeline.normalizesDigits = true
+        #expect(pipeline.prepare("Call 0906 6358152, win £1500! ٣") == "Call 0000 0000000, win £0000! ٣", "ASCII digits only")
+        let again = try JSONDecoder().decode(TextPipeline.self, from: Data(pipeline.json.utf8))
+        #expect(again == pipeline)
+        // A pipeline saved before the option existed (spam-rnn's, as written then).
+        let old = #"{"kind":"tokenizer","maxlen":189,"korean":false,"labels":["ham","spam"],"indexFrom":3,"startChar":1,"oovChar":2}"#
+        let decoded = try JSONDecoder().decode(TextPipeline.self, from: Data(old.utf8))
+        #expect(!decoded.normalizesDigits && decoded.maxlen == 189 && decoded.numWords == nil && decoded.oovChar == 2)
     }
 
     @Test("An unknown experiment lists the valid ones")

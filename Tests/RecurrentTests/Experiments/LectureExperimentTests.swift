@@ -104,6 +104,46 @@ struct LectureExperimentTests {
         #expect(sampled.history["val_loss"]?.count == 2 && best.history["val_loss"]?.count == 2)
     }
 
+    @Test("spam-rnn's normalized tokens: digits as 0 and words seen once as <OOV>, saved so that predict repeats them; `words` is the lecture's Tokenizer",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
+    func spamTokens() throws {
+        func run(_ tokenization: String?) throws -> (model: Sequential, pipeline: TextPipeline, tokenizer: Tokenizer, results: JSONValue) {
+            var o = ExperimentTests.options("spam-rnn", limit: 400, epochs: 1)
+            o.tokenization = tokenization
+            o.patience = 0
+            defer { try? FileManager.default.removeItem(at: o.output) }
+            _ = try Experiments.named("spam-rnn").run(o)
+            let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
+            let pipeline = try JSONDecoder().decode(TextPipeline.self, from: Data(try #require(model.attachments["pipeline"]).utf8))
+            let tokenizer = try Tokenizer(json: try #require(model.attachments["tokenizer"]))
+            let results = try JSONValue.parse(Data(contentsOf: o.output.appendingPathComponent("results.json")), location: "results.json")
+            return (model, pipeline, tokenizer, results)
+        }
+        let normalized = try run(nil)
+        #expect(normalized.results["tokenization"]?.stringValue == "normalized")
+        #expect(normalized.pipeline.normalizesDigits && normalized.tokenizer.oovToken == SpamRNNExperiment.oovToken)
+        // The tokenizer was fitted on texts whose digits are all 0.
+        #expect(!normalized.tokenizer.wordCounts.contains { $0.word.contains { "123456789".contains($0) } })
+        #expect(normalized.tokenizer.wordCounts.contains { $0.word.contains("0") })
+        // Kept: index 0 (padding), 1 (<OOV>) and every word seen twice or more; the Embedding has that many rows.
+        let twiceOrMore = normalized.tokenizer.wordCounts.filter { $0.count >= 2 }.count
+        #expect(normalized.tokenizer.numWords == twiceOrMore + 2)
+        #expect(normalized.model.layers[0].config["input_dim"]?.intValue == twiceOrMore + 2)
+        let once = try #require(normalized.tokenizer.wordCounts.first { $0.count == 1 }?.word)
+        let attachments = normalized.model.attachments
+        let seq = try normalized.pipeline.sequences(["call 09066358152 now", "call 01234567890 now", once, "zzqxv"], attachments: attachments)
+        #expect(seq[0] == seq[1], "numbers of one shape are one token")
+        #expect(seq[2] == [1] && seq[3] == [1], "a word seen once in training and an unseen word are both <OOV>")
+        #expect(try normalized.pipeline.placeholderIds(attachments: attachments) == [1])
+
+        let words = try run("words")
+        #expect(words.results["tokenization"]?.stringValue == "words")
+        #expect(!words.pipeline.normalizesDigits && words.tokenizer.oovToken == nil && words.tokenizer.numWords == nil)
+        #expect(words.model.layers[0].config["input_dim"]?.intValue == words.tokenizer.wordIndex.count + 1)
+        #expect(try words.pipeline.sequences(["zzqxv"], attachments: words.model.attachments) == [[]], "the lecture's Tokenizer drops unknown words")
+        #expect(try words.pipeline.placeholderIds(attachments: words.model.attachments).isEmpty)
+    }
+
     @Test("A run that diverges throws, names the epoch, and leaves the previous run's folder as it was",
           .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
     func divergedRun() throws {
