@@ -144,7 +144,8 @@ enum ClassificationRun {
 ///   patience 3) and best-epoch checkpoint the lecture's other notebooks use.
 /// - Tokens (`tokenization` `normalized`): every ASCII digit becomes `0` before the Tokenizer
 ///   (`TextPipeline.normalizesDigits`: a phone number, price or code is then a shape seen in many
-///   messages instead of a word seen once), and the words seen only once in the training texts
+///   messages instead of a word seen once; 60 of the 131 spam test messages hold a number of 4
+///   digits or more that no training text has, against 1 of the 903 ham), and the words seen only once in the training texts
 ///   share one out-of-vocabulary token (Keras's `Tokenizer(num_words, oov_token="<OOV>")`), so
 ///   the model learns what an unknown word says, which the test messages' unseen words then
 ///   use. Over seeds 1–40 the median validation accuracy goes from 98.31% to 98.67% and the
