@@ -37,7 +37,8 @@ struct Predict: ParsableCommand {
             if text.trimmingCharacters(in: .whitespaces).isEmpty {
                 warn("text \(i + 1) is empty; the prediction is the model's answer to an empty input")
             } else if known.isEmpty {
-                warn("text \(i + 1) has no word the model knows; the prediction is the model's answer to an input without known words")
+                warn("text \(i + 1) has no word the model knows; the prediction is the model's answer to "
+                     + (sequences[i].isEmpty ? "an empty input" : "unknown words only"))
             }
             let label: String, probability: Float
             if k == 1 {

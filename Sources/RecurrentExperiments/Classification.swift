@@ -162,7 +162,12 @@ public struct SpamRNNExperiment: Experiment {
     public static let oovToken = "<OOV>"
     public init() {}
 
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
+        (tokenization ?? tokenizations[0]) == "normalized" ? (3, "index 0 is padding and 1 is \(Self.oovToken)") : (2, "index 0 is padding")
+    }
+
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        try o.check(for: self)
         let dir = ClassificationRun.data(o)
         let (messages, report) = try SMSSpam.load(from: dir)
         let split = try SMSSpam.prepare(messages, report: report)
@@ -175,17 +180,19 @@ public struct SpamRNNExperiment: Experiment {
         let testTexts = ClassificationRun.limited(split.testTexts, o.limit).map(pipeline.prepare)
         let testLabels = ClassificationRun.limited(split.testLabels, o.limit)
         var numWords = o.vocabularySize
-        var tokens = "every training word (the lecture's Tokenizer)"
-        if normalized && numWords == nil {
+        var tokens = numWords.map { "the \($0 - 1) most frequent training words (the lecture's Tokenizer)" } ?? "every training word (the lecture's Tokenizer)"
+        if normalized {
             // Index 0 is padding and 1 the OOV token; then the words seen at least twice, which
-            // Keras's frequency order puts before every word seen once.
+            // Keras's frequency order puts before every word seen once. A smaller
+            // `vocabularySize` keeps fewer.
             var counted = try Tokenizer(oovToken: Self.oovToken)
             counted.fitOnTexts(trainTexts)
             let rare = counted.rareWords(threshold: 2)
-            numWords = rare.suggestedNumWords
-            tokens = "digits as 0; the \(rare.vocabularySize - 1 - rare.rareWordCount) words seen twice or more, the \(rare.rareWordCount) seen once as \(Self.oovToken)"
-        } else if normalized {
-            tokens = "digits as 0; the \(max(numWords! - 2, 0)) most frequent words, the rest as \(Self.oovToken)"
+            numWords = min(numWords ?? .max, rare.suggestedNumWords)
+            let kept = numWords! - 2, twice = rare.suggestedNumWords - 2
+            tokens = kept == twice
+                ? "digits as 0; the \(twice) words seen twice or more, the \(rare.rareWordCount) seen once as \(Self.oovToken)"
+                : "digits as 0; the \(kept) most frequent words (of \(twice) seen twice or more), the rest as \(Self.oovToken)"
         }
         var tokenizer = try Tokenizer(numWords: numWords, oovToken: normalized ? Self.oovToken : nil)
         tokenizer.fitOnTexts(trainTexts)
@@ -221,6 +228,11 @@ public struct ReutersLSTMExperiment: Experiment {
     public var task: ExperimentTask { .classification }
     public let summary = "Embedding(1000, 120) → LSTM(120) → Dense(46) on Reuters newswires (lecture: 71.33%)"
     public init() {}
+
+    /// Keras's datasets keep ids 0–2 for padding, the start mark and the out-of-vocabulary mark.
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
+        (4, "ids 0, 1 and 2 are padding, the start mark and the out-of-vocabulary mark")
+    }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         let words = o.vocabularySize ?? 1000
@@ -268,6 +280,11 @@ public struct IMDBExperiment: Experiment {
         }
     }
     public init(_ variant: Variant) { self.variant = variant }
+
+    /// Keras's datasets keep ids 0–2 for padding, the start mark and the out-of-vocabulary mark.
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
+        (4, "ids 0, 1 and 2 are padding, the start mark and the out-of-vocabulary mark")
+    }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         let words = o.vocabularySize ?? 5000

@@ -8,7 +8,8 @@ public struct ExperimentOptions: Sendable {
     public var batchSize: Int?
     /// Sequence length after padding (text experiments).
     public var maxlen: Int?
-    /// Vocabulary size (the `numWords` of the tokenizer or dataset).
+    /// Vocabulary size (the `numWords` of the tokenizer or dataset; for spam-rnn's normalized
+    /// tokens at most the words seen twice or more, plus 2, since the words seen once are `<OOV>`).
     public var vocabularySize: Int?
     /// A Keras optimizer name (`"adam"`, `"rmsprop"`, …).
     public var optimizer: String?
@@ -56,6 +57,7 @@ public struct ExperimentOptions: Sendable {
     ///   `clipnorm` must be finite and ≥ 0, `dropout` and `recurrentDropout` in [0, 1),
     ///   `validationSplit` in (0, 1) and not for text generation, `patience` ≥ 0 and only for
     ///   text classification, `tokenization` one of the experiment's `tokenizations`,
+    ///   `vocabularySize` at least the experiment's `minimumVocabularySize`,
     ///   `samplingAlpha` finite, ≥ 0 and only for an experiment that tokenises into subwords.
     public func check(for experiment: any Experiment) throws {
         func fail(_ option: String, _ message: String) -> RecurrentError {
@@ -79,6 +81,12 @@ public struct ExperimentOptions: Sendable {
             throw fail("tokenization (--tokenization)", experiment.tokenizations.isEmpty
                 ? "only \(Experiments.all.filter { !$0.tokenizations.isEmpty }.map(\.name).joined(separator: " and ")) take a tokenization, not \(experiment.name)"
                 : "\(experiment.name) takes \(experiment.tokenizations.joined(separator: " or ")), found \(tokenization)")
+        }
+        if let vocabularySize {
+            let minimum = experiment.minimumVocabularySize(tokenization: tokenization)
+            guard vocabularySize >= minimum.size else {
+                throw fail("vocabularySize (--vocab-size)", "must be at least \(minimum.size) for \(experiment.name) (\(minimum.reason)), found \(vocabularySize)")
+            }
         }
         if let samplingAlpha {
             guard samplingAlpha.isFinite && samplingAlpha >= 0 else {
@@ -145,6 +153,9 @@ public protocol Experiment: Sendable {
     /// The values `ExperimentOptions.tokenization` takes, the default first; empty (the
     /// default) when the experiment has one way of tokenising.
     var tokenizations: [String] { get }
+    /// The smallest `ExperimentOptions.vocabularySize` that keeps at least one word with
+    /// `tokenization` (nil: the default), and why, for the error `check` gives below it.
+    func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult
@@ -153,6 +164,7 @@ public protocol Experiment: Sendable {
 extension Experiment {
     public var samplesSubwords: Bool { false }
     public var tokenizations: [String] { [] }
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) { (2, "index 0 is padding") }
 }
 
 /// The experiments by name.

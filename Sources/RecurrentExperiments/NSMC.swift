@@ -17,6 +17,11 @@ public struct NSMCLSTMExperiment: Experiment {
     public var task: ExperimentTask { .classification }
     public var samplesSubwords: Bool { true }
     public var tokenizations: [String] { ["subwords", "words"] }
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
+        (tokenization ?? tokenizations[0]) == "subwords"
+            ? (4, "SentencePiece keeps its <unk>, <s> and </s> pieces, and needs the training text's characters besides")
+            : (2, "index 0 is padding")
+    }
     /// The default `samplingAlpha`: SentencePiece's documented example value (its README
     /// samples with `alpha=0.1, nbest_size=-1`); the only value tried.
     public static let samplingAlpha: Float = 0.1
@@ -24,6 +29,7 @@ public struct NSMCLSTMExperiment: Experiment {
     public init() {}
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        try o.check(for: self)
         let dir = ClassificationRun.data(o)
         var (trainReviews, trainReport) = try NSMC.load(.train, from: dir)
         var (testReviews, testReport) = try NSMC.load(.test, from: dir)

@@ -96,7 +96,10 @@ public struct TextPipeline: Codable, Sendable, Equatable {
     public func prepare(_ text: String) -> String {
         var text = text
         if korean { text = KoreanText.removeStopwords(KoreanText.words(KoreanText.clean(text))).joined(separator: " ") }
-        if normalizesDigits { text = String(text.map { $0.isASCII && $0.isNumber ? "0" : $0 }) }
+        if normalizesDigits {
+            // Scalar by scalar, so that a digit with a combining mark after it is replaced too.
+            text = String(String.UnicodeScalarView(text.unicodeScalars.map { ("0"..."9").contains($0) ? "0" : $0 }))
+        }
         return text
     }
 

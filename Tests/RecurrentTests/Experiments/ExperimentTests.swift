@@ -102,6 +102,12 @@ struct ExperimentTests {
         #expect(message("spam-rnn") { $0.tokenization = "subwords" }?.contains("spam-rnn takes normalized or words, found subwords") == true)
         #expect(message("nsmc-lstm") { $0.tokenization = "normalized" }?.contains("nsmc-lstm takes subwords or words, found normalized") == true)
         #expect(message("imdb-lstm") { $0.tokenization = "words" }?.contains("only spam-rnn and nsmc-lstm take a tokenization, not imdb-lstm") == true)
+        #expect(message("spam-rnn") { $0.vocabularySize = 2 }?.contains("vocabularySize (--vocab-size): must be at least 3 for spam-rnn (index 0 is padding and 1 is <OOV>), found 2") == true)
+        #expect(message("spam-rnn") { $0.vocabularySize = 2; $0.tokenization = "words" } == nil)
+        #expect(message("reuters-lstm") { $0.vocabularySize = 3 }?.contains("must be at least 4 for reuters-lstm") == true)
+        #expect(message("imdb-gru") { $0.vocabularySize = 4 } == nil)
+        #expect(message("nsmc-lstm") { $0.vocabularySize = 3 }?.contains("must be at least 4 for nsmc-lstm (SentencePiece") == true)
+        #expect(message("nsmc-lstm") { $0.vocabularySize = 1; $0.tokenization = "words" }?.contains("at least 2") == true)
         let spam = message("spam-rnn") { $0.samplingAlpha = 0.1 }
         #expect(spam?.contains("not spam-rnn") == true && spam?.contains("nsmc-lstm") == true, "\(spam ?? "no error")")
         let timeseries = message("timeseries") { $0.patience = 3 }
@@ -129,6 +135,7 @@ struct ExperimentTests {
         #expect(pipeline.prepare("Call 0906 6358152, win £1500!") == "Call 0906 6358152, win £1500!")
         pipeline.normalizesDigits = true
         #expect(pipeline.prepare("Call 0906 6358152, win £1500! ٣") == "Call 0000 0000000, win £0000! ٣", "ASCII digits only")
+        #expect(pipeline.prepare("1\u{301} 2\u{FE0F}\u{20E3}") == "0\u{301} 0\u{FE0F}\u{20E3}", "a digit with marks after it, as Python's per-code-point replacement")
         let again = try JSONDecoder().decode(TextPipeline.self, from: Data(pipeline.json.utf8))
         #expect(again == pipeline)
         // A pipeline saved before the option existed (spam-rnn's, as written then).

@@ -107,9 +107,10 @@ struct LectureExperimentTests {
     @Test("spam-rnn's normalized tokens: digits as 0 and words seen once as <OOV>, saved so that predict repeats them; `words` is the lecture's Tokenizer",
           .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
     func spamTokens() throws {
-        func run(_ tokenization: String?) throws -> (model: Sequential, pipeline: TextPipeline, tokenizer: Tokenizer, results: JSONValue) {
+        func run(_ tokenization: String?, vocabularySize: Int? = nil) throws -> (model: Sequential, pipeline: TextPipeline, tokenizer: Tokenizer, results: JSONValue) {
             var o = ExperimentTests.options("spam-rnn", limit: 400, epochs: 1)
             o.tokenization = tokenization
+            o.vocabularySize = vocabularySize
             o.patience = 0
             defer { try? FileManager.default.removeItem(at: o.output) }
             _ = try Experiments.named("spam-rnn").run(o)
@@ -135,6 +136,10 @@ struct LectureExperimentTests {
         #expect(seq[0] == seq[1], "numbers of one shape are one token")
         #expect(seq[2] == [1] && seq[3] == [1], "a word seen once in training and an unseen word are both <OOV>")
         #expect(try normalized.pipeline.placeholderIds(attachments: attachments) == [1])
+        // A vocabulary size keeps fewer words, never the words seen once.
+        #expect(try run(nil, vocabularySize: 1_000_000).tokenizer.numWords == twiceOrMore + 2)
+        #expect(try run(nil, vocabularySize: 20).tokenizer.numWords == 20)
+        #expect { try run("subwords") } throws: { "\($0)".contains("spam-rnn takes normalized or words, found subwords") }
 
         let words = try run("words")
         #expect(words.results["tokenization"]?.stringValue == "words")
