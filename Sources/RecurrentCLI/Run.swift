@@ -15,7 +15,7 @@ struct Run: ParsableCommand {
     @Option(help: "Epochs.") var epochs: Int?
     @Option(name: .customLong("batch-size"), help: "Batch size.") var batchSize: Int?
     @Option(help: "Sequence length after padding.") var maxlen: Int?
-    @Option(name: .customLong("vocab-size"), help: "Vocabulary size.") var vocabSize: Int?
+    @Option(name: .customLong("vocab-size"), help: "Vocabulary size: the tokenizer's or dataset's num_words, with index 0 for padding (spam-rnn's normalized tokens: at most the words seen twice or more, plus 2; nsmc-lstm: SentencePiece pieces).") var vocabSize: Int?
     @Option(help: "Optimizer (adam, rmsprop, sgd, adamw).") var optimizer: String?
     @Option(name: .customLong("learning-rate"), help: "Learning rate.") var learningRate: Float?
     @Option(help: "Clip each gradient to this L2 norm (Keras clipnorm); 0 turns off an experiment's default clipping.") var clipnorm: Float?
