@@ -34,7 +34,7 @@ struct Predict: ParsableCommand {
         let placeholders = try pipeline.placeholderIds(attachments: loaded.model.attachments)
         for (i, text) in inputs.enumerated() {
             let known = sequences[i].filter { !placeholders.contains($0) }
-            if text.trimmingCharacters(in: .whitespaces).isEmpty {
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 warn("text \(i + 1) is empty; the prediction is the model's answer to an empty input")
             } else if known.isEmpty {
                 warn("text \(i + 1) has no word the model knows; the prediction is the model's answer to "
@@ -51,7 +51,9 @@ struct Predict: ParsableCommand {
                 label = best < pipeline.labels.count ? pipeline.labels[best] : "class \(best)"
                 probability = p[i, best]
             }
-            print("\(label)\t\(String(format: "%.4f", probability))\t\(text)")
+            // One line per text: line breaks inside a text argument are shown as spaces.
+            let shown = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ")
+            print("\(label)\t\(String(format: "%.4f", probability))\t\(shown)")
         }
     }
 

@@ -162,7 +162,7 @@ public struct SpamRNNExperiment: Experiment {
     public static let oovToken = "<OOV>"
     public init() {}
 
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
         (tokenization ?? tokenizations[0]) == "normalized" ? (3, "index 0 is padding and 1 is \(Self.oovToken)") : (2, "index 0 is padding")
     }
 
@@ -180,7 +180,7 @@ public struct SpamRNNExperiment: Experiment {
         let testTexts = ClassificationRun.limited(split.testTexts, o.limit).map(pipeline.prepare)
         let testLabels = ClassificationRun.limited(split.testLabels, o.limit)
         var numWords = o.vocabularySize
-        var tokens = numWords.map { "the \($0 - 1) most frequent training words (the lecture's Tokenizer)" } ?? "every training word (the lecture's Tokenizer)"
+        var tokens = "every training word (the lecture's Tokenizer)"
         if normalized {
             // Index 0 is padding and 1 the OOV token; then the words seen at least twice, which
             // Keras's frequency order puts before every word seen once. A smaller
@@ -199,6 +199,9 @@ public struct SpamRNNExperiment: Experiment {
         let trainSeq = tokenizer.textsToSequences(trainTexts)
         let maxlen = o.maxlen ?? trainSeq.map(\.count).max() ?? 1
         let vocab = numWords ?? tokenizer.wordIndex.count + 1
+        if !normalized, let numWords, numWords - 1 < tokenizer.wordIndex.count {
+            tokens = "the \(numWords - 1) most frequent of \(tokenizer.wordIndex.count) training words (the lecture's Tokenizer)"
+        }
         pipeline.maxlen = maxlen
         pipeline.numWords = numWords
         let model = Sequential(name: "spam_rnn") {
@@ -229,12 +232,13 @@ public struct ReutersLSTMExperiment: Experiment {
     public let summary = "Embedding(1000, 120) → LSTM(120) → Dense(46) on Reuters newswires (lecture: 71.33%)"
     public init() {}
 
-    /// Keras's datasets keep ids 0–2 for padding, the start mark and the out-of-vocabulary mark.
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
-        (4, "ids 0, 1 and 2 are padding, the start mark and the out-of-vocabulary mark")
+    /// Keras's datasets give words ids from `index_from` + 1 = 4 on.
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
+        (5, "ids 0–2 are padding, the start mark and the out-of-vocabulary mark, and words start at 4: Keras's index_from 3, plus 1")
     }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        try o.check(for: self)
         let words = o.vocabularySize ?? 1000
         let data = try Reuters.load(from: ClassificationRun.data(o), options: KerasSequenceOptions(numWords: words))
         o.log(data.report.summary())
@@ -281,12 +285,13 @@ public struct IMDBExperiment: Experiment {
     }
     public init(_ variant: Variant) { self.variant = variant }
 
-    /// Keras's datasets keep ids 0–2 for padding, the start mark and the out-of-vocabulary mark.
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
-        (4, "ids 0, 1 and 2 are padding, the start mark and the out-of-vocabulary mark")
+    /// Keras's datasets give words ids from `index_from` + 1 = 4 on.
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
+        (5, "ids 0–2 are padding, the start mark and the out-of-vocabulary mark, and words start at 4: Keras's index_from 3, plus 1")
     }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        try o.check(for: self)
         let words = o.vocabularySize ?? 5000
         let data = try IMDB.load(from: ClassificationRun.data(o), options: KerasSequenceOptions(numWords: words), limit: o.limit)
         o.log(data.report.summary())

@@ -83,7 +83,9 @@ public struct ExperimentOptions: Sendable {
                 : "\(experiment.name) takes \(experiment.tokenizations.joined(separator: " or ")), found \(tokenization)")
         }
         if let vocabularySize {
-            let minimum = experiment.minimumVocabularySize(tokenization: tokenization)
+            guard let minimum = experiment.minimumVocabularySize(tokenization: tokenization) else {
+                throw fail("vocabularySize (--vocab-size)", "\(experiment.name) has no vocabulary size to set")
+            }
             guard vocabularySize >= minimum.size else {
                 throw fail("vocabularySize (--vocab-size)", "must be at least \(minimum.size) for \(experiment.name) (\(minimum.reason)), found \(vocabularySize)")
             }
@@ -154,8 +156,9 @@ public protocol Experiment: Sendable {
     /// default) when the experiment has one way of tokenising.
     var tokenizations: [String] { get }
     /// The smallest `ExperimentOptions.vocabularySize` that keeps at least one word with
-    /// `tokenization` (nil: the default), and why, for the error `check` gives below it.
-    func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)
+    /// `tokenization` (nil: the default), and why, for the error `check` gives below it; nil
+    /// when the experiment has no vocabulary size to set.
+    func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)?
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult
@@ -164,7 +167,7 @@ public protocol Experiment: Sendable {
 extension Experiment {
     public var samplesSubwords: Bool { false }
     public var tokenizations: [String] { [] }
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) { (2, "index 0 is padding") }
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { (2, "index 0 is padding") }
 }
 
 /// The experiments by name.

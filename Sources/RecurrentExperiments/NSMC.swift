@@ -17,7 +17,7 @@ public struct NSMCLSTMExperiment: Experiment {
     public var task: ExperimentTask { .classification }
     public var samplesSubwords: Bool { true }
     public var tokenizations: [String] { ["subwords", "words"] }
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String) {
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
         (tokenization ?? tokenizations[0]) == "subwords"
             ? (4, "SentencePiece keeps its <unk>, <s> and </s> pieces, and needs the training text's characters besides")
             : (2, "index 0 is padding")
@@ -64,7 +64,17 @@ public struct NSMCLSTMExperiment: Experiment {
         if subwords {
             let size = o.vocabularySize ?? 16000
             // A soft vocabulary limit, so that a small slice of the data (tests) still trains.
-            let sp = try SentencePieceModel.train(train.texts, vocabularySize: size, options: ["hard_vocab_limit": "false"])
+            let sp: SentencePieceModel
+            do {
+                sp = try SentencePieceModel.train(train.texts, vocabularySize: size, options: ["hard_vocab_limit": "false"])
+            } catch let error as RecurrentError {
+                // SentencePiece needs a piece for each character it covers; say so in our terms.
+                let text = "\(error)"
+                guard let match = text.firstMatch(of: /smaller than required_chars\. *[0-9]+ vs ([0-9]+)/) else { throw error }
+                throw RecurrentError.invalidConfiguration(
+                    where: "vocabularySize (--vocab-size)",
+                    message: "must be at least \(match.1) for nsmc-lstm's subwords of these training reviews (a piece for each character of them, and SentencePiece's own), found \(size)")
+            }
             trainSeq = try train.texts.map { try sp.encode($0).map { $0 + 1 } }
             testSeq = try test.texts.map { try sp.encode($0).map { $0 + 1 } }
             vocab = sp.vocabularySize + 1
@@ -86,7 +96,7 @@ public struct NSMCLSTMExperiment: Experiment {
             attachments["tokenizer"] = tokenizer.toJSON()
             pipeline = TextPipeline(kind: .tokenizer, maxlen: maxlen, labels: ["negative", "positive"])
             pipeline.numWords = limit
-            notes.append(("tokens", "whitespace words, \(limit) kept"))
+            notes.append(("tokens", "whitespace words, \(limit - 1) kept"))
         }
         pipeline.korean = true
         // The lecture drops samples with no known token left.

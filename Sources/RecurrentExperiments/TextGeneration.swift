@@ -132,7 +132,11 @@ public struct TextGenerationRNNExperiment: Experiment {
 
     public static let sentences = ["경마장에 있는 말이 뛰고 있다", "그의 말이 법이다", "가는 말이 고와야 오는 말이 곱다"]
 
+    /// Every word of the three sentences is kept.
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { nil }
+
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        try o.check(for: self)
         let data = try TextGenerationData(lines: Self.sentences)
         let model = Sequential(name: "textgen_rnn") {
             Embedding(inputDim: data.vocabularySize, outputDim: 10)
@@ -186,6 +190,7 @@ public struct TextGenerationLSTMExperiment: Experiment {
     public init() {}
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        try o.check(for: self)
         let dir = o.dataDirectory.map { DataDirectory(root: $0) } ?? .resolve()
         let (headlines, report) = try NYTHeadlines.load(files: [NYTHeadlines.lectureFile], from: dir)
         o.log(report.summary())

@@ -29,7 +29,11 @@ public struct TimeSeriesExperiment: Experiment {
         return (x, y, series)
     }
 
+    /// A series of numbers: no vocabulary.
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { nil }
+
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
+        try o.check(for: self)
         let (x, y, _) = Self.data(seed: o.seed)
         var n = x.shape[0]
         if let limit = o.limit { n = min(n, max(limit, 10)) }

@@ -104,8 +104,11 @@ struct ExperimentTests {
         #expect(message("imdb-lstm") { $0.tokenization = "words" }?.contains("only spam-rnn and nsmc-lstm take a tokenization, not imdb-lstm") == true)
         #expect(message("spam-rnn") { $0.vocabularySize = 2 }?.contains("vocabularySize (--vocab-size): must be at least 3 for spam-rnn (index 0 is padding and 1 is <OOV>), found 2") == true)
         #expect(message("spam-rnn") { $0.vocabularySize = 2; $0.tokenization = "words" } == nil)
-        #expect(message("reuters-lstm") { $0.vocabularySize = 3 }?.contains("must be at least 4 for reuters-lstm") == true)
-        #expect(message("imdb-gru") { $0.vocabularySize = 4 } == nil)
+        #expect(message("reuters-lstm") { $0.vocabularySize = 4 }?.contains("must be at least 5 for reuters-lstm") == true)
+        #expect(message("imdb-gru") { $0.vocabularySize = 5 } == nil)
+        #expect(message("timeseries") { $0.vocabularySize = 5 }?.contains("timeseries has no vocabulary size to set") == true)
+        #expect(message("textgen-rnn") { $0.vocabularySize = 5 }?.contains("textgen-rnn has no vocabulary size to set") == true)
+        #expect(message("textgen-lstm") { $0.vocabularySize = 2 } == nil)
         #expect(message("nsmc-lstm") { $0.vocabularySize = 3 }?.contains("must be at least 4 for nsmc-lstm (SentencePiece") == true)
         #expect(message("nsmc-lstm") { $0.vocabularySize = 1; $0.tokenization = "words" }?.contains("at least 2") == true)
         let spam = message("spam-rnn") { $0.samplingAlpha = 0.1 }

@@ -149,6 +149,24 @@ struct LectureExperimentTests {
         #expect(try words.pipeline.placeholderIds(attachments: words.model.attachments).isEmpty)
     }
 
+    @Test("Every experiment checks its options when called from the library, before it reads any data; nsmc-lstm names the vocabulary size its characters need",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
+    func libraryChecks() throws {
+        for experiment in Experiments.all {
+            var o = ExperimentTests.options(experiment.name, limit: 100, epochs: 1)
+            o.dataDirectory = URL(fileURLWithPath: "/nonexistent")  // an unchecked run would fail on the data instead
+            o.clipnorm = -1
+            #expect { try experiment.run(o) } throws: { "\($0)".contains("clipnorm (--clipnorm)") }
+        }
+        var o = ExperimentTests.options("nsmc-lstm", limit: 200, epochs: 1)
+        o.vocabularySize = 30
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        #expect { try Experiments.named("nsmc-lstm").run(o) } throws: { error in
+            let text = "\(error)"
+            return text.contains("vocabularySize (--vocab-size): must be at least") && text.contains("found 30") && !text.contains("trainer_interface")
+        }
+    }
+
     @Test("A run that diverges throws, names the epoch, and leaves the previous run's folder as it was",
           .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
     func divergedRun() throws {
