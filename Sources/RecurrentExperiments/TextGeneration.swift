@@ -174,7 +174,7 @@ public struct TextGenerationRNNExperiment: Experiment {
         try run.writeIndex(title: "textgen-rnn: the lecture's three sentences", results: rows, summary: model.summary(), charts: charts)
         try run.publish()
         return ExperimentResult(experiment: name, metrics: ["train_loss": train["loss"]!, "train_accuracy": train["accuracy"]!,
-                                                            "sentences_reproduced": Double(reproduced) / Double(Self.sentences.count)],
+                                                            "sentences_reproduced": Double(reproduced)],
                                 epochsRun: epochs, secondsPerEpoch: seconds / Double(max(epochs, 1)), runFolder: o.output, notes: rows)
     }
 }
