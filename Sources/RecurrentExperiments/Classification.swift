@@ -128,6 +128,10 @@ enum ClassificationRun {
 
     static func limited<T>(_ a: [T], _ limit: Int?) -> [T] { limit.map { Array(a.prefix($0)) } ?? a }
 
+    /// The smallest vocabulary size of Reuters and IMDB: Keras's datasets give words ids from
+    /// `index_from` + 1 = 4 on.
+    static let kerasDatasetMinimum = (size: 5, reason: "ids 0–2 are padding, the start mark and the out-of-vocabulary mark, and words start at 4: Keras's index_from 3, plus 1")
+
     static func data(_ o: ExperimentOptions) -> DataDirectory {
         o.dataDirectory.map { DataDirectory(root: $0) } ?? .resolve()
     }
@@ -163,7 +167,7 @@ public struct SpamRNNExperiment: Experiment {
     public init() {}
 
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
-        (tokenization ?? tokenizations[0]) == "normalized" ? (3, "index 0 is padding and 1 is \(Self.oovToken)") : (2, "index 0 is padding")
+        self.tokenization(tokenization) == "normalized" ? (3, "index 0 is padding and 1 is \(Self.oovToken)") : (2, "index 0 is padding")
     }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
@@ -172,7 +176,7 @@ public struct SpamRNNExperiment: Experiment {
         let (messages, report) = try SMSSpam.load(from: dir)
         let split = try SMSSpam.prepare(messages, report: report)
         o.log(split.report.summary())
-        let normalized = (o.tokenization ?? tokenizations[0]) == "normalized"
+        let normalized = tokenization(o.tokenization) == "normalized"
         var pipeline = TextPipeline(kind: .tokenizer, maxlen: 1, labels: ["ham", "spam"])
         pipeline.normalizesDigits = normalized
         let trainTexts = ClassificationRun.limited(split.trainTexts, o.limit).map(pipeline.prepare)
@@ -232,10 +236,7 @@ public struct ReutersLSTMExperiment: Experiment {
     public let summary = "Embedding(1000, 120) → LSTM(120) → Dense(46) on Reuters newswires (lecture: 71.33%)"
     public init() {}
 
-    /// Keras's datasets give words ids from `index_from` + 1 = 4 on.
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
-        (5, "ids 0–2 are padding, the start mark and the out-of-vocabulary mark, and words start at 4: Keras's index_from 3, plus 1")
-    }
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { ClassificationRun.kerasDatasetMinimum }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)
@@ -285,10 +286,7 @@ public struct IMDBExperiment: Experiment {
     }
     public init(_ variant: Variant) { self.variant = variant }
 
-    /// Keras's datasets give words ids from `index_from` + 1 = 4 on.
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
-        (5, "ids 0–2 are padding, the start mark and the out-of-vocabulary mark, and words start at 4: Keras's index_from 3, plus 1")
-    }
+    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { ClassificationRun.kerasDatasetMinimum }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)

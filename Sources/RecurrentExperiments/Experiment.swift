@@ -167,6 +167,8 @@ public protocol Experiment: Sendable {
 extension Experiment {
     public var samplesSubwords: Bool { false }
     public var tokenizations: [String] { [] }
+    /// `tokenization`, or the experiment's default (the first of `tokenizations`) when nil.
+    public func tokenization(_ tokenization: String?) -> String? { tokenization ?? tokenizations.first }
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { (2, "index 0 is padding") }
 }
 

@@ -18,7 +18,7 @@ public struct NSMCLSTMExperiment: Experiment {
     public var samplesSubwords: Bool { true }
     public var tokenizations: [String] { ["subwords", "words"] }
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
-        (tokenization ?? tokenizations[0]) == "subwords"
+        self.tokenization(tokenization) == "subwords"
             ? (4, "SentencePiece keeps its <unk>, <s> and </s> pieces, and needs the training text's characters besides")
             : (2, "index 0 is padding")
     }
@@ -53,7 +53,7 @@ public struct NSMCLSTMExperiment: Experiment {
         }
         let train = prepare(trainReviews), test = prepare(testReviews)
         o.log("\(train.duplicates) duplicate training and \(test.duplicates) duplicate test reviews dropped; after cleaning: \(train.texts.count) training reviews (\(train.dropped) empty dropped), \(test.texts.count) test reviews (\(test.dropped) dropped)")
-        let subwords = (o.tokenization ?? "subwords") == "subwords"
+        let subwords = tokenization(o.tokenization) == "subwords"
         let maxlen = o.maxlen ?? (subwords ? 40 : 30)
         var trainSeq: [[Int]], testSeq: [[Int]]
         var attachments: [String: String] = [:]
