@@ -19,6 +19,7 @@ struct Run: ParsableCommand {
     @Option(help: "Optimizer (adam, rmsprop, sgd, adamw).") var optimizer: String?
     @Option(name: .customLong("learning-rate"), help: "Learning rate.") var learningRate: Float?
     @Option(help: "Clip each gradient to this L2 norm (Keras clipnorm); 0 turns off an experiment's default clipping.") var clipnorm: Float?
+    @Option(help: "Keras weight_decay: before each update w -= w * decay * learning rate, on every weight; 0 turns off an experiment's default (spam-rnn: 3).") var weightDecay: Float?
     @Option(help: "Dropout rate on the recurrent layer's inputs (Keras dropout; imdb-cnn-lstm keeps its own Dropout(0.2) layer).") var dropout: Float?
     @Option(name: .customLong("recurrent-dropout"), help: "Dropout rate on the recurrent layer's state (Keras recurrent_dropout).") var recurrentDropout: Float?
     @Option(name: .customLong("validation-split"), help: "Validate on this last fraction of the training data, in (0, 1), instead of the experiment's default (0.2, or the test set for reuters-lstm and imdb-*, as the lecture). Not for textgen-*.") var validationSplit: Double?
@@ -59,7 +60,7 @@ struct Run: ParsableCommand {
         var o = ExperimentOptions(output: URL(fileURLWithPath: output ?? "runs/\(experiment)"))
         o.units = units; o.epochs = epochs; o.batchSize = batchSize; o.maxlen = maxlen; o.vocabularySize = vocabSize
         o.optimizer = optimizer; o.learningRate = learningRate; o.seed = seed; o.limit = limit; o.verbose = logFormat
-        o.tokenization = tokenization; o.clipnorm = clipnorm; o.patience = patience
+        o.tokenization = tokenization; o.clipnorm = clipnorm; o.weightDecay = weightDecay; o.patience = patience
         o.dropout = dropout; o.recurrentDropout = recurrentDropout; o.validationSplit = validationSplit
         o.samplingAlpha = samplingAlpha
         return o

@@ -17,6 +17,10 @@ public struct ExperimentOptions: Sendable {
     /// Clip each gradient to this L2 norm (Keras's `clipnorm`); 0 turns clipping off. Nil is the
     /// experiment's default.
     public var clipnorm: Float?
+    /// Keras's `weight_decay` for the optimizer: before each update `w ← w − w · weightDecay · lr`
+    /// on every trainable weight. 0 turns off an experiment's default (spam-rnn: 3); nil is the
+    /// experiment's default, else the optimizer's own (none, or AdamW's 0.004).
+    public var weightDecay: Float?
     /// How the text is split into tokens, one of the experiment's `tokenizations`: for
     /// nsmc-lstm `subwords` (SentencePiece, the default) or `words`; for spam-rnn `normalized`
     /// (the default: digits as 0, words seen once as one out-of-vocabulary token) or `words`
@@ -54,7 +58,7 @@ public struct ExperimentOptions: Sendable {
 
     /// Checks the options that are not plain counts against `experiment`.
     /// - Throws: `invalidConfiguration` naming the option, what it accepts and what was found:
-    ///   `clipnorm` must be finite and ≥ 0, `dropout` and `recurrentDropout` in [0, 1),
+    ///   `clipnorm` and `weightDecay` must be finite and ≥ 0, `dropout` and `recurrentDropout` in [0, 1),
     ///   `validationSplit` in (0, 1) and not for text generation, `patience` ≥ 0 and only for
     ///   text classification, `tokenization` one of the experiment's `tokenizations`,
     ///   `vocabularySize` at least the experiment's `minimumVocabularySize`,
@@ -65,6 +69,9 @@ public struct ExperimentOptions: Sendable {
         }
         if let clipnorm, !(clipnorm.isFinite && clipnorm >= 0) {
             throw fail("clipnorm (--clipnorm)", "must be a finite number ≥ 0 (0 turns clipping off), found \(clipnorm)")
+        }
+        if let weightDecay, !(weightDecay.isFinite && weightDecay >= 0) {
+            throw fail("weightDecay (--weight-decay)", "must be a finite number ≥ 0 (0 turns weight decay off), found \(weightDecay)")
         }
         for (option, rate) in [("dropout (--dropout)", dropout), ("recurrentDropout (--recurrent-dropout)", recurrentDropout)] {
             if let rate, !(rate >= 0 && rate < 1) { throw fail(option, "must be in [0, 1), found \(rate)") }
@@ -110,13 +117,19 @@ public struct ExperimentOptions: Sendable {
     }
 
     /// The optimizer named by `optimizer` (else `fallback`, the lecture's), with `learningRate`
-    /// when one is given.
+    /// when one is given, and `clipnorm` and `weightDecay` (else the experiment's defaults,
+    /// whatever the optimizer; 0 turns either off, AdamW then decaying by 0).
     /// - Throws: `invalidConfiguration` for an unknown name.
-    public func makeOptimizer(default fallback: String, clipnorm defaultClipnorm: Float? = nil) throws -> any Optimizer {
+    public func makeOptimizer(default fallback: String, clipnorm defaultClipnorm: Float? = nil,
+                              weightDecay defaultWeightDecay: Float? = nil) throws -> any Optimizer {
         let made = try RecurrentNN.makeOptimizer(optimizer ?? fallback)
         if let learningRate { made.learningRate = learningRate }
         let clip = clipnorm ?? defaultClipnorm
         made.clipnorm = clip == 0 ? nil : clip
+        if let decay = weightDecay ?? defaultWeightDecay {
+            // Keras's AdamW requires a weight decay; 0 is none.
+            made.weightDecay = decay == 0 && made.typeName != "AdamW" ? nil : decay
+        }
         return made
     }
 }

@@ -78,6 +78,24 @@ struct ExperimentTests {
         #expect(adam.typeName == "Adam" && adam.clipnorm == 0.5 && adam.learningRate == 0.01)
     }
 
+    @Test("An experiment's default weight decay applies unless the options set one; 0 turns it off (AdamW: decays by 0)")
+    func weightDecayOption() throws {
+        var o = ExperimentOptions(output: FileManager.default.temporaryDirectory)
+        #expect(try o.makeOptimizer(default: "rmsprop").weightDecay == nil)
+        #expect(try o.makeOptimizer(default: "adamw").weightDecay == 0.004)  // AdamW's own default
+        #expect(try o.makeOptimizer(default: "rmsprop", weightDecay: 3).weightDecay == 3)
+        o.optimizer = "adam"
+        #expect(try o.makeOptimizer(default: "rmsprop", weightDecay: 3).weightDecay == 3)
+        o.weightDecay = 0
+        #expect(try o.makeOptimizer(default: "rmsprop", weightDecay: 3).weightDecay == nil)
+        o.optimizer = "adamw"
+        let adamw = try o.makeOptimizer(default: "rmsprop", weightDecay: 3)
+        #expect(adamw.weightDecay == 0)
+        try adamw.validate()
+        o.weightDecay = 0.5; o.optimizer = nil
+        #expect(try o.makeOptimizer(default: "rmsprop", weightDecay: 3).weightDecay == 0.5)
+    }
+
     @Test("Options an experiment cannot take, or values out of range, are refused with the option's name")
     func optionChecks() throws {
         func message(_ experiment: String, _ change: (inout ExperimentOptions) -> Void) -> String? {
@@ -89,6 +107,9 @@ struct ExperimentTests {
         #expect(message("timeseries") { $0.validationSplit = 0.1; $0.recurrentDropout = 0.3 } == nil)
         #expect(message("spam-rnn") { $0.clipnorm = -1 }?.contains("clipnorm (--clipnorm): must be a finite number ≥ 0") == true)
         #expect(message("spam-rnn") { $0.clipnorm = .infinity }?.contains("found inf") == true)
+        #expect(message("spam-rnn") { $0.weightDecay = 0 } == nil)
+        #expect(message("spam-rnn") { $0.weightDecay = -0.1 }?.contains("weightDecay (--weight-decay): must be a finite number ≥ 0") == true)
+        #expect(message("imdb-lstm") { $0.weightDecay = .nan }?.contains("found nan") == true)
         #expect(message("imdb-lstm") { $0.dropout = 1 }?.contains("dropout (--dropout): must be in [0, 1), found 1.0") == true)
         #expect(message("imdb-gru") { $0.recurrentDropout = -0.1 }?.contains("--recurrent-dropout") == true)
         #expect(message("nsmc-lstm") { $0.validationSplit = 0 }?.contains("must be in (0, 1), found 0.0") == true)

@@ -41,6 +41,8 @@ struct FitFixture: Decodable {
         }
         let lr = Float(compile.optimizer_args["learning_rate"] ?? 0.001)
         let optimizer: any Optimizer = compile.optimizer == "rmsprop" ? RMSprop(learningRate: lr) : Adam(learningRate: lr)
+        optimizer.clipnorm = compile.optimizer_args["clipnorm"].map(Float.init)
+        optimizer.weightDecay = compile.optimizer_args["weight_decay"].map(Float.init)
         try m.compile(optimizer: optimizer, loss: Loss(keras: compile.loss), metrics: ["accuracy"])
         return m
     }

@@ -23,6 +23,10 @@ public protocol Optimizer: AnyObject {
     var clipvalue: Float? { get set }
     /// Clip all gradients together to this global L2 norm (Keras `global_clipnorm`).
     var globalClipnorm: Float? { get set }
+    /// Keras `weight_decay`: before each update, `w ← w − w · weightDecay · lr` for every
+    /// trainable weight, every row of an Embedding table included (decoupled weight decay,
+    /// Loshchilov & Hutter 2019). Nil: none; `AdamW` requires one.
+    var weightDecay: Float? { get set }
     /// Checks the hyper-parameters without changing anything (`compile` calls it, so a bad
     /// value is an error before training starts).
     /// - Throws: `invalidConfiguration` naming the optimizer and the value.
