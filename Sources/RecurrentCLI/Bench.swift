@@ -37,6 +37,18 @@ struct Bench: ParsableCommand {
         guard seconds.isFinite, seconds > 0 else { throw ValidationError("--seconds must be a positive number, found \(seconds)") }
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1...256, found \(threads)") }
         guard batch >= 1, inferBatch >= 1 else { throw ValidationError("--batch and --infer-batch must be at least 1") }
+        // Batches too large for this machine are refused here: an allocation that fails is a crash.
+        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        for name in names {
+            let spec = BenchCase.all.first { $0.name == name }!
+            for (option, size, train) in [("--batch", batch, true), ("--infer-batch", inferBatch, false)]
+            where modes.contains(train ? "train" : "infer") {
+                let bytes = spec.approximateBytes(batch: size, train: train)
+                if bytes > memory / 2 {
+                    throw ValidationError("\(option) \(size) needs about \(gibibytes(bytes)) for case \(name) (its \(BenchCase.pool) input batches and the activations), more than half of this machine's \(gibibytes(memory))")
+                }
+            }
+        }
     }
 
     func run() throws {
@@ -120,6 +132,15 @@ struct BenchCase {
     /// Distinct random batches the timed steps cycle through.
     static let pool = 8
 
+    /// A lower estimate of the memory a step at `batch` needs, in bytes: the `pool` input batches,
+    /// and per step the embedded inputs and the recurrent layer's gate pre-activations and states
+    /// (kept for the backward pass when training, twice over for the gradients).
+    func approximateBytes(batch: Int, train: Bool) -> Double {
+        let gates = Double(units * (cell == .lstm ? 4 : cell == .gru ? 3 : 1))
+        let perSample = Double(length) * (Double(Self.pool) + Double(embed) + gates + Double(units))
+        return 4 * Double(batch) * perSample * (train ? 2 : 1)
+    }
+
     func measure(train: Bool, batch: Int, seconds: Double) throws -> BenchResult {
         let model = try makeModel()
         var rng = RandomGenerator(seed: 7)
@@ -177,3 +198,6 @@ func peakResidentMB() -> Double {
     return Double(usage.ru_maxrss) / 1024
     #endif
 }
+
+/// "1.5 GiB".
+func gibibytes(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }

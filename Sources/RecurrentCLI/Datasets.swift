@@ -48,7 +48,7 @@ struct Datasets: ParsableCommand {
                     }
                     if !found {
                         let names = requirement.alternatives.map(\.path).joined(separator: " or ")
-                        print("  \(requirement.what): MISSING (\(names)); get it with `\(entry.name.downloadCommand)`")
+                        print("  \(requirement.what): MISSING (\(names)); \(directory.downloadHint(entry.name))")
                     }
                 }
             }

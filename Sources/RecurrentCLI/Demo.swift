@@ -16,30 +16,42 @@ struct Demo: ParsableCommand {
     @Option(name: .customLong("log-format"), help: "Progress: auto, bar, lines, jsonl or silent.") var logFormat: Verbosity = .auto
 
     func run() throws {
-        print("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
+        // With jsonl the standard output holds only JSON lines (one per epoch, one result per
+        // experiment); everything else goes to stderr, as `run` does.
+        let jsonLines = logFormat == .jsonLines
+        let toStandardError: @Sendable (String) -> Void = { standardErrorWriter($0 + "\n") }
+        let toStandardOutput: @Sendable (String) -> Void = { print($0) }
+        let say = jsonLines ? toStandardError : toStandardOutput
+        say("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
         let data = dataDir.map { DataDirectory(path: $0) } ?? .resolve()
         var experiments: [any Experiment] = [TimeSeriesExperiment(), TextGenerationRNNExperiment()]
         let spam = data.url(SMSSpam.fileName, in: .smsSpam)
         if FileManager.default.fileExists(atPath: spam.path) {
             experiments.append(SpamRNNExperiment())
         } else {
-            print("spam-rnn skipped: no \(spam.path) (get it with `recurrent datasets download sms_spam`, or set RECURRENT_DATA)")
+            say("spam-rnn skipped: no \(spam.path) (get it with `recurrent datasets download sms_spam`, or set RECURRENT_DATA)")
         }
         var summary: [String] = []
         for e in experiments {
-            print("\n=== \(e.name): \(e.summary)")
+            say("\n=== \(e.name): \(e.summary)")
             var o = ExperimentOptions(output: URL(fileURLWithPath: output).appendingPathComponent(e.name))
             o.seed = seed
             o.verbose = logFormat
             o.dataDirectory = data.root
+            o.log = say
             let start = Date()
             let result = try e.run(o)
+            if jsonLines {
+                var record: [String: JSONValue] = ["event": "result", "experiment": .string(e.name), "run_folder": .string(result.runFolder.path)]
+                for (k, v) in result.metrics { record[k] = .number(v) }
+                print(JSONValue.object(record).description)
+            }
             // Four significant digits: 0.9797, 0.0225, and a count as itself (sentences_reproduced 3).
             let numbers = result.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4g", $0.value))" }
             summary.append("\(e.name): \(numbers.joined(separator: ", ")) (\(String(format: "%.0f", Date().timeIntervalSince(start))) s) → \(result.runFolder.path)/index.html")
         }
-        print("\n=== Results")
-        summary.forEach { print($0) }
+        say("\n=== Results")
+        summary.forEach(say)
     }
 }
 

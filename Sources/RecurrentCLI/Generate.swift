@@ -17,7 +17,7 @@ struct Generate: ParsableCommand {
 
     func validate() throws {
         guard words >= 0 else { throw ValidationError("--words must be ≥ 0, found \(words)") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must be ≥ 0, found \(temperature)") }
+        guard temperature.isFinite, temperature >= 0 else { throw ValidationError("--temperature must be a finite number ≥ 0, found \(temperature)") }
         if let topK, topK < 1 { throw ValidationError("--top-k must be ≥ 1, found \(topK)") }
     }
 
@@ -26,7 +26,7 @@ struct Generate: ParsableCommand {
         guard let tokenizerJSON = loaded.model.attachments["tokenizer"],
               let generation = loaded.model.attachments["generation"],
               let inputLength = try JSONValue.parse(Data(generation.utf8), location: "\(loaded.file.path) generation")["input_length"]?.intValue else {
-            throw ValidationError("\(loaded.file.path) is not a text-generation model (it has no tokenizer and generation settings); train one with `recurrent run textgen-rnn` or `textgen-lstm`")
+            throw CommandFailure("\(loaded.file.path) is not a text-generation model (it has no tokenizer and generation settings); train one with `recurrent run textgen-rnn` or `textgen-lstm`")
         }
         let tokenizer = try Tokenizer(json: tokenizerJSON)
         if tokenizer.textsToSequences([seed])[0].isEmpty {
@@ -43,15 +43,15 @@ struct TrainedModel {
     let model: Sequential
     let file: URL
 
-    /// - Throws: a `ValidationError` that says what was expected when the path holds no model.
+    /// - Throws: a `CommandFailure` that says what was expected when the path holds no model.
     static func load(_ path: String) throws -> TrainedModel {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw ValidationError("\(path): no such run folder or model file")
+            throw CommandFailure("\(path): no such run folder or model file")
         }
         let file = isDir.boolValue ? URL(fileURLWithPath: path).appendingPathComponent("model.rnn") : URL(fileURLWithPath: path)
         guard FileManager.default.fileExists(atPath: file.path) else {
-            throw ValidationError("\(path) is a folder without a model (expected \(file.path)); train one with `recurrent run EXPERIMENT --output \(path)`")
+            throw CommandFailure("\(path) is a folder without a model (expected \(file.path)); train one with `recurrent run EXPERIMENT --output \(path)`")
         }
         return TrainedModel(model: try Sequential.load(from: file), file: file)
     }

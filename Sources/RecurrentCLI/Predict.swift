@@ -16,12 +16,10 @@ struct Predict: ParsableCommand {
         let loaded = try TrainedModel.load(model)
         guard let json = loaded.model.attachments["pipeline"],
               let pipeline = try? JSONDecoder().decode(TextPipeline.self, from: Data(json.utf8)) else {
-            throw ValidationError("\(loaded.file.path) is not a text classifier (it has no text pipeline); train one with `recurrent run spam-rnn` (or reuters-lstm, imdb-lstm, nsmc-lstm)")
+            throw CommandFailure("\(loaded.file.path) is not a text classifier (it has no text pipeline); train one with `recurrent run spam-rnn` (or reuters-lstm, imdb-lstm, nsmc-lstm)")
         }
         var inputs = texts
-        if inputs.isEmpty {
-            while let line = readLine() { inputs.append(line) }
-        }
+        if inputs.isEmpty { inputs = readStandardInputLines(warn: warn) }
         guard !inputs.isEmpty else { throw ValidationError("no text given (pass texts as arguments or lines on standard input)") }
         let sequences = try pipeline.sequences(inputs, attachments: loaded.model.attachments)
         let x = try padSequences(sequences, maxlen: pipeline.maxlen)
@@ -59,5 +57,22 @@ struct Predict: ParsableCommand {
 
     func warn(_ message: String) {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+}
+
+/// The lines of standard input (without their `\n` or `\r\n`). A line that is not UTF-8 is read
+/// as Latin-1 (every byte a character, nothing lost), with a warning naming the line; the SMS
+/// spam data itself is Latin-1.
+func readStandardInputLines(warn: (String) -> Void) -> [String] {
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    guard !data.isEmpty else { return [] }
+    var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line in
+        line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+    }
+    if data.last == UInt8(ascii: "\n") { lines.removeLast() }
+    return lines.enumerated().map { i, bytes in
+        if let text = String(validating: bytes, as: UTF8.self) { return text }
+        warn("line \(i + 1) of standard input is not UTF-8; read as Latin-1")
+        return String(decoding: bytes.map { UInt16($0) }, as: UTF16.self)
     }
 }

@@ -20,6 +20,13 @@ struct RecurrentCommand: ParsableCommand {
     }
 }
 
+/// A failure while a command runs, not a usage error: ArgumentParser prints "Error: …" without
+/// the usage text and exits with status 1 (a `ValidationError` would print the usage, status 64).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Re-executes the tool with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to generic kernels
 /// on a CPU it does not know (see `BLAS.suggestedCoreType`). OpenBLAS reads the variable only
 /// when it loads, hence the re-exec. Set `OPENBLAS_CORETYPE` yourself to override.

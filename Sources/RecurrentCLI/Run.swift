@@ -50,9 +50,6 @@ struct Run: ParsableCommand {
         if let output, output.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--output must name a folder, found an empty path")
         }
-        if let maxlen, maxlen < 6, experiment != "timeseries" {
-            throw ValidationError("--maxlen must be at least 6 for the text experiments (Conv1D's kernel is 5 and text generation reads maxlen − 1 words), found \(maxlen)")
-        }
     }
 
     /// The options as the experiments take them.

@@ -232,8 +232,8 @@ public struct SpamRNNExperiment: Experiment {
         try model.build(inputShape: [maxlen], seed: o.seed)
         let setup = ClassificationSetup(
             name: name, title: "spam-rnn: SMS spam with a SimpleRNN", model: model,
-            xTrain: try padSequences(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
-            xTest: try padSequences(tokenizer.textsToSequences(testTexts), maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
+            xTrain: try paddedInputs(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
+            xTest: try paddedInputs(tokenizer.textsToSequences(testTexts), maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
             optimizer: "rmsprop", clipnorm: 1, weightDecay: 3, loss: .binaryCrossentropy, batchSize: 64, epochs: 20, validation: .split(0.2),
             earlyStoppingPatience: 3, pipeline: pipeline, attachments: ["tokenizer": tokenizer.toJSON()],
             notes: [("tokens", tokens), ("vocabulary", "\(vocab)"), ("maxlen", "\(maxlen)"), ("lecture", "98.16%")],
@@ -272,9 +272,9 @@ public struct ReutersLSTMExperiment: Experiment {
         try model.build(inputShape: [maxlen], seed: o.seed)
         let setup = ClassificationSetup(
             name: name, title: "reuters-lstm: 46 topics of Reuters newswires", model: model,
-            xTrain: try padSequences(train, maxlen: maxlen),
+            xTrain: try paddedInputs(train, maxlen: maxlen),
             yTrain: try toCategorical(ClassificationRun.limited(data.train.labels, o.limit), numClasses: classes),
-            xTest: try padSequences(test, maxlen: maxlen),
+            xTest: try paddedInputs(test, maxlen: maxlen),
             yTest: try toCategorical(ClassificationRun.limited(data.test.labels, o.limit), numClasses: classes),
             optimizer: "adam", loss: .categoricalCrossentropy, batchSize: 128, epochs: 30, validation: .testSet,
             earlyStoppingPatience: 4, pipeline: pipeline, attachments: ["word_index": TextPipeline.json(data.wordIndex)],
@@ -301,6 +301,11 @@ public struct IMDBExperiment: Experiment {
         }
     }
     public init(_ variant: Variant) { self.variant = variant }
+
+    /// imdb-cnn-lstm: Conv1D(64, 5) leaves `maxlen − 4` steps and MaxPooling1D(4) needs 4.
+    public var minimumMaxlen: (size: Int, reason: String)? {
+        variant == .cnnLSTM ? (8, "Conv1D(64, 5) leaves maxlen − 4 steps and MaxPooling1D(4) needs 4 of them") : (1, "a sequence has at least one step")
+    }
 
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { ClassificationRun.kerasDatasetMinimum }
 
@@ -333,8 +338,8 @@ public struct IMDBExperiment: Experiment {
         let wordIndex = try IMDB.wordIndex(from: ClassificationRun.data(o))
         let setup = ClassificationSetup(
             name: name, title: "\(name): IMDB movie reviews", model: model,
-            xTrain: try padSequences(data.train.sequences, maxlen: maxlen), yTrain: ClassificationRun.labels(data.train.labels),
-            xTest: try padSequences(data.test.sequences, maxlen: maxlen), yTest: ClassificationRun.labels(data.test.labels),
+            xTrain: try paddedInputs(data.train.sequences, maxlen: maxlen), yTrain: ClassificationRun.labels(data.train.labels),
+            xTest: try paddedInputs(data.test.sequences, maxlen: maxlen), yTest: ClassificationRun.labels(data.test.labels),
             optimizer: "adam", loss: .binaryCrossentropy, batchSize: 64, epochs: 10, validation: .testSet,
             earlyStoppingPatience: 4, pipeline: pipeline, attachments: ["word_index": TextPipeline.json(wordIndex)],
             notes: [("paper (Maas et al. 2011)", "88.89%")])

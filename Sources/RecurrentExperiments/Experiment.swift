@@ -61,7 +61,8 @@ public struct ExperimentOptions: Sendable {
     ///   `clipnorm` and `weightDecay` must be finite and ≥ 0, `dropout` and `recurrentDropout` in [0, 1),
     ///   `validationSplit` in (0, 1) and not for text generation, `patience` ≥ 0 and only for
     ///   text classification, `tokenization` one of the experiment's `tokenizations`,
-    ///   `vocabularySize` at least the experiment's `minimumVocabularySize`,
+    ///   `vocabularySize` at least the experiment's `minimumVocabularySize`, `maxlen` and `limit`
+    ///   at least its `minimumMaxlen` and `minimumLimit` (and refused where those are nil),
     ///   `samplingAlpha` finite, ≥ 0 and only for an experiment that tokenises into subwords.
     public func check(for experiment: any Experiment) throws {
         func fail(_ option: String, _ message: String) -> RecurrentError {
@@ -95,6 +96,22 @@ public struct ExperimentOptions: Sendable {
             }
             guard vocabularySize >= minimum.size else {
                 throw fail("vocabularySize (--vocab-size)", "must be at least \(minimum.size) for \(experiment.name) (\(minimum.reason)), found \(vocabularySize)")
+            }
+        }
+        if let maxlen {
+            guard let minimum = experiment.minimumMaxlen else {
+                throw fail("maxlen (--maxlen)", "\(experiment.name) has no sequence length to set")
+            }
+            guard maxlen >= minimum.size else {
+                throw fail("maxlen (--maxlen)", "must be at least \(minimum.size) for \(experiment.name) (\(minimum.reason)), found \(maxlen)")
+            }
+        }
+        if let limit {
+            guard let minimum = experiment.minimumLimit else {
+                throw fail("limit (--limit)", "\(experiment.name) has no dataset to take a slice of")
+            }
+            guard limit >= minimum.size else {
+                throw fail("limit (--limit)", "must be at least \(minimum.size) for \(experiment.name) (\(minimum.reason)), found \(limit)")
             }
         }
         if let samplingAlpha {
@@ -172,6 +189,12 @@ public protocol Experiment: Sendable {
     /// `tokenization` (nil: the default), and why, for the error `check` gives below it; nil
     /// when the experiment has no vocabulary size to set.
     func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)?
+    /// The smallest `ExperimentOptions.maxlen` the model can take, and why; nil when the
+    /// experiment has no sequence length to set (timeseries' windows are 3 steps). Default 1.
+    var minimumMaxlen: (size: Int, reason: String)? { get }
+    /// The smallest `ExperimentOptions.limit`, and why; nil when the experiment has no dataset to
+    /// take a slice of (textgen-rnn's three sentences). Default 1.
+    var minimumLimit: (size: Int, reason: String)? { get }
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult
@@ -183,6 +206,8 @@ extension Experiment {
     /// `tokenization`, or the experiment's default (the first of `tokenizations`) when nil.
     public func tokenization(_ tokenization: String?) -> String? { tokenization ?? tokenizations.first }
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { (2, "index 0 is padding") }
+    public var minimumMaxlen: (size: Int, reason: String)? { (1, "a sequence has at least one step") }
+    public var minimumLimit: (size: Int, reason: String)? { (1, "a run needs a sample") }
 }
 
 /// The experiments by name.
@@ -231,3 +256,19 @@ func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
 
 /// `value` formatted as a percentage with two decimals.
 func percent(_ value: Double) -> String { String(format: "%.2f%%", 100 * value) }
+
+/// `padSequences` for an experiment's inputs: a result that would take more than a quarter of
+/// this machine's memory is an `invalidConfiguration` error naming `maxlen (--maxlen)`, since an
+/// allocation that fails is a crash, not an error.
+/// - Returns: `(sequences.count, maxlen)`, pre-padded and pre-truncated as Keras's defaults.
+func paddedInputs(_ sequences: [[Int]], maxlen: Int) throws -> Tensor {
+    let bytes = 4 * Double(sequences.count) * Double(maxlen)
+    let memory = Double(ProcessInfo.processInfo.physicalMemory)
+    if bytes > memory / 4 {
+        let gib = { (b: Double) in String(format: "%.1f GiB", b / 1_073_741_824) }
+        throw RecurrentError.invalidConfiguration(
+            where: "maxlen (--maxlen)",
+            message: "\(sequences.count) sequences of \(maxlen) steps take \(gib(bytes)) as floats, more than a quarter of this machine's \(gib(memory)); found maxlen \(maxlen)")
+    }
+    return try padSequences(sequences, maxlen: maxlen)
+}

@@ -115,7 +115,7 @@ public struct NSMCLSTMExperiment: Experiment {
             let seed = o.seed
             epochInputs = { epoch, count in
                 let sampled = try sp.sampleEncode(Array(texts[0..<count]), alpha: alpha, seed: UInt32(truncatingIfNeeded: seed &* 1000 &+ UInt64(epoch)))
-                return try padSequences(sampled.map { $0.map { $0 + 1 } }, maxlen: maxlen)
+                return try paddedInputs(sampled.map { $0.map { $0 + 1 } }, maxlen: maxlen)
             }
             notes.append(("subword regularization", "a new segmentation of each training review every epoch, sampled with alpha \(alpha)"))
         }
@@ -129,8 +129,8 @@ public struct NSMCLSTMExperiment: Experiment {
         try model.build(inputShape: [maxlen], seed: o.seed)
         let setup = ClassificationSetup(
             name: name, title: "nsmc-lstm: Naver movie reviews", model: model,
-            xTrain: try padSequences(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
-            xTest: try padSequences(testSeq, maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
+            xTrain: try paddedInputs(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
+            xTest: try paddedInputs(testSeq, maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
             optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 15, validation: .split(0.2),
             earlyStoppingPatience: 4, pipeline: pipeline, attachments: attachments, notes: notes, epochInputs: epochInputs,
             results: results)

@@ -20,9 +20,16 @@ public struct TextGenerationData: Sendable {
     /// - Parameters:
     ///   - lines: one text per line (headline, sentence).
     ///   - numWords: keep the `numWords − 1` most frequent words (nil: all).
-    ///   - maxlen: cut sequences to this length keeping their ends (nil: the longest).
-    /// - Throws: `invalidValue` when no line has two known words.
+    ///   - maxlen: pad sequences to this length, cutting longer ones keeping their ends (Keras's
+    ///   `pad_sequences` with pre-padding and pre-truncating; nil: the longest).
+    /// - Throws: `invalidValue` when no line has two known words, or `maxlen` is below 2.
+    /// The model reads `maxlen − 1` words and predicts the next.
+    public static let minimumMaxlen = (size: 2, reason: "the model reads maxlen − 1 words and predicts the next")
+
     public init(lines: [String], numWords: Int? = nil, maxlen: Int? = nil) throws {
+        if let maxlen, maxlen < Self.minimumMaxlen.size {
+            throw RecurrentError.invalidValue(where: "text generation data", expected: "maxlen ≥ \(Self.minimumMaxlen.size) (\(Self.minimumMaxlen.reason))", found: "\(maxlen)")
+        }
         var tokenizer = try Tokenizer(numWords: numWords)
         tokenizer.fitOnTexts(lines)
         var sequences: [[Int]] = []
@@ -34,7 +41,7 @@ public struct TextGenerationData: Sendable {
                                               found: "\(lines.count) lines without any")
         }
         let longest = sequences.map(\.count).max()!
-        let length = min(maxlen ?? longest, longest)
+        let length = maxlen ?? longest
         let padded = try padSequences(sequences, maxlen: length, padding: .pre, truncating: .pre)
         let vocab = (numWords.map { min($0, tokenizer.wordIndex.count + 1) }) ?? tokenizer.wordIndex.count + 1
         let n = sequences.count
@@ -83,8 +90,8 @@ public enum TextGenerator {
     /// - Throws: `invalidValue` for a negative temperature or word count, or `topK` < 1.
     public static func generate(model: Sequential, tokenizer: Tokenizer, inputLength: Int, seed: String, words: Int,
                                 temperature: Double = 0, topK: Int? = nil, rng: inout RandomGenerator) throws -> String {
-        guard words >= 0, temperature >= 0, topK.map({ $0 >= 1 }) ?? true else {
-            throw RecurrentError.invalidValue(where: "generate", expected: "words ≥ 0, temperature ≥ 0 and top-k ≥ 1",
+        guard words >= 0, temperature.isFinite, temperature >= 0, topK.map({ $0 >= 1 }) ?? true else {
+            throw RecurrentError.invalidValue(where: "generate", expected: "words ≥ 0, a finite temperature ≥ 0 and top-k ≥ 1",
                                               found: "words \(words), temperature \(temperature), top-k \(topK.map(String.init) ?? "none")")
         }
         let byIndex = Dictionary(tokenizer.wordIndex.map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -115,7 +122,8 @@ public enum TextGenerator {
                 }
                 next = pick
             }
-            text += " " + byIndex[next]!
+            // A seed that is empty or ends in a space gets no second space.
+            text += (text.last?.isWhitespace ?? true ? "" : " ") + byIndex[next]!
         }
         return text
     }
@@ -134,10 +142,15 @@ public struct TextGenerationRNNExperiment: Experiment {
 
     /// Every word of the three sentences is kept.
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { nil }
+    public var minimumMaxlen: (size: Int, reason: String)? { TextGenerationData.minimumMaxlen }
+    /// The three sentences are all the data.
+    public var minimumLimit: (size: Int, reason: String)? { nil }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)
-        let data = try TextGenerationData(lines: Self.sentences)
+        let run = try RunFolder(o.output)  // a bad output folder fails before training
+        defer { run.discard() }  // a failed run leaves the previous one's files
+        let data = try TextGenerationData(lines: Self.sentences, maxlen: o.maxlen)
         let model = Sequential(name: "textgen_rnn") {
             Embedding(inputDim: data.vocabularySize, outputDim: 10)
             SimpleRNN(o.units ?? 32, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
@@ -158,8 +171,6 @@ public struct TextGenerationRNNExperiment: Experiment {
             o.log("\(words[0]) → \(text)")
         }
         data.attach(to: model)
-        let run = try RunFolder(o.output)
-        defer { run.discard() }  // a failed run leaves the previous one's files
         try model.save(to: run.file("model.rnn"))
         try run.writeHistory(history)
         let charts = try run.writeCurves(history, title: "textgen-rnn")
@@ -189,8 +200,12 @@ public struct TextGenerationLSTMExperiment: Experiment {
     public let summary = "Embedding → LSTM(128) → Dense(softmax) on New York Times headlines; generates headlines"
     public init() {}
 
+    public var minimumMaxlen: (size: Int, reason: String)? { TextGenerationData.minimumMaxlen }
+
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)
+        let run = try RunFolder(o.output)  // a bad output folder fails before training
+        defer { run.discard() }  // a failed run leaves the previous one's files
         let dir = o.dataDirectory.map { DataDirectory(root: $0) } ?? .resolve()
         let (headlines, report) = try NYTHeadlines.load(files: [NYTHeadlines.lectureFile], from: dir)
         o.log(report.summary())
@@ -214,8 +229,6 @@ public struct TextGenerationLSTMExperiment: Experiment {
             o.log("\(seed) → \(text)")
         }
         data.attach(to: model)
-        let run = try RunFolder(o.output)
-        defer { run.discard() }  // a failed run leaves the previous one's files
         try model.save(to: run.file("model.rnn"))
         try run.writeHistory(history)
         let charts = try run.writeCurves(history, title: "textgen-lstm")

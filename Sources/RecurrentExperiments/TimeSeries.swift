@@ -31,12 +31,15 @@ public struct TimeSeriesExperiment: Experiment {
 
     /// A series of numbers: no vocabulary.
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { nil }
+    /// Windows of 3 steps: no sequence length to set.
+    public var minimumMaxlen: (size: Int, reason: String)? { nil }
+    public var minimumLimit: (size: Int, reason: String)? { (10, "8 training and 2 test windows at least") }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)
         let (x, y, _) = Self.data(seed: o.seed)
         var n = x.shape[0]
-        if let limit = o.limit { n = min(n, max(limit, 10)) }
+        if let limit = o.limit { n = min(n, limit) }
         let trainCount = n * 8 / 10
         let xTrain = x.rows(0..<trainCount), yTrain = y.rows(0..<trainCount)
         let xTest = x.rows(trainCount..<n), yTest = y.rows(trainCount..<n)

@@ -64,10 +64,21 @@ public struct RunFolder: Sendable {
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            let reason = fm.fileExists(atPath: url.path) && access(url.path, W_OK) != 0
-                ? "the folder is not writable" : error.localizedDescription
+            // The nearest folder that exists says why: not writable, else the system's reason.
+            let reason = access(ancestor.path, W_OK) != 0
+                ? (ancestor.path == url.standardizedFileURL.path ? "the folder is not writable" : "\(ancestor.path) is not writable")
+                : "creating a folder in \(ancestor.path) failed: \(Self.systemReason(error) ?? error.localizedDescription)"
             throw RecurrentError.fileFormat(location: url.path, message: "cannot create the run folder: \(reason)")
         }
+    }
+
+    /// The POSIX reason (`strerror`) under a Foundation file error, naming the folder.
+    static func systemReason(_ error: Error) -> String? {
+        let ns = error as NSError
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns : ns.userInfo[NSUnderlyingErrorKey] as? NSError
+        guard let posix, posix.domain == NSPOSIXErrorDomain else { return nil }
+        let path = ns.userInfo[NSFilePathErrorKey] as? String
+        return String(cString: strerror(Int32(posix.code))) + (path.map { " (\($0))" } ?? "")
     }
 
     /// Where `name` is written during the run.

@@ -88,14 +88,16 @@ public struct DataDirectory: Sendable, Equatable, CustomStringConvertible {
             if Self.exists(url, directory: isDirectory) { return url }
         }
         let shown = candidates.map { url($0, in: dataset).path }.joined(separator: " or ")
-        throw RecurrentError.missingFile(path: shown, hint: hint(dataset))
+        throw RecurrentError.missingFile(path: shown, hint: downloadHint(dataset))
     }
 
     func missing(_ url: URL, _ dataset: DatasetName) -> RecurrentError {
-        .missingFile(path: url.path, hint: hint(dataset))
+        .missingFile(path: url.path, hint: downloadHint(dataset))
     }
 
-    private func hint(_ dataset: DatasetName) -> String {
+    /// How to get `dataset` into this data directory: the download command, with `--data-dir`
+    /// when this is not the folder `resolve()` finds.
+    public func downloadHint(_ dataset: DatasetName) -> String {
         // A folder other than the one `resolve()` finds was chosen explicitly (`--data-dir`):
         // the command must name it too, or it would download elsewhere.
         if root.standardizedFileURL.path != Self.resolve().root.standardizedFileURL.path {

@@ -88,11 +88,13 @@ public struct ModelFile: Sendable {
         do {
             bytes = [UInt8](try Data(contentsOf: url))
         } catch {
-            let exists = FileManager.default.fileExists(atPath: url.path)
+            var isFolder: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
             throw RecurrentError.fileFormat(
                 location: url.path,
-                message: exists ? "could not read the file: \(error.localizedDescription)"
-                    : "expected a model file, found no such file")
+                message: !exists ? "expected a model file, found no such file"
+                    : isFolder.boolValue ? "expected a model file, found a folder"
+                    : "could not read the file: \(posixReason(error) ?? error.localizedDescription)")
         }
         return try decode(bytes, location: url.path)
     }
@@ -285,4 +287,12 @@ public struct ModelFile: Sendable {
         return ModelFile(architecture: architecture, weights: weights, optimizer: optimizer,
                          compile: try json("compile"), training: try json("training"), attachments: attachments)
     }
+}
+
+/// The POSIX reason (`strerror`) under a Foundation file error, e.g. "Permission denied".
+func posixReason(_ error: Error) -> String? {
+    let ns = error as NSError
+    let posix = ns.domain == NSPOSIXErrorDomain ? ns : ns.userInfo[NSUnderlyingErrorKey] as? NSError
+    guard let posix, posix.domain == NSPOSIXErrorDomain else { return nil }
+    return String(cString: strerror(Int32(posix.code)))
 }

@@ -7,7 +7,7 @@ import RecurrentExperiments
 /// files exist and parse, and the saved model reloads and predicts the same values.
 @Suite("Experiments on small slices")
 struct ExperimentTests {
-    static func options(_ name: String, limit: Int, epochs: Int) -> ExperimentOptions {
+    static func options(_ name: String, limit: Int?, epochs: Int) -> ExperimentOptions {
         var o = ExperimentOptions(output: FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-\(name)-\(UUID().uuidString)"))
         o.limit = limit
         o.epochs = epochs
@@ -52,7 +52,7 @@ struct ExperimentTests {
 
     @Test("textgen-rnn: the lecture's three sentences come back from their first word")
     func textgenRNN() throws {
-        let o = Self.options("textgen-rnn", limit: 100, epochs: 200)
+        let o = Self.options("textgen-rnn", limit: nil, epochs: 200)  // three sentences: nothing to slice
         defer { try? FileManager.default.removeItem(at: o.output) }
         let result = try TextGenerationRNNExperiment().run(o)
         let history = try Self.checkRunFolder(o.output, charts: ["loss.svg", "accuracy.svg"])
@@ -134,6 +134,14 @@ struct ExperimentTests {
         #expect(message("nsmc-lstm") { $0.vocabularySize = 1; $0.tokenization = "words" }?.contains("at least 2") == true)
         let spam = message("spam-rnn") { $0.samplingAlpha = 0.1 }
         #expect(spam?.contains("not spam-rnn") == true && spam?.contains("nsmc-lstm") == true, "\(spam ?? "no error")")
+        #expect(message("timeseries") { $0.maxlen = 500 }?.contains("maxlen (--maxlen): timeseries has no sequence length to set") == true)
+        #expect(message("timeseries") { $0.limit = 9 }?.contains("limit (--limit): must be at least 10 for timeseries") == true)
+        #expect(message("timeseries") { $0.limit = 10 } == nil)
+        #expect(message("textgen-rnn") { $0.limit = 1 }?.contains("textgen-rnn has no dataset to take a slice of") == true)
+        #expect(message("textgen-lstm") { $0.maxlen = 1 }?.contains("must be at least 2 for textgen-lstm (the model reads maxlen − 1 words") == true)
+        #expect(message("imdb-cnn-lstm") { $0.maxlen = 7 }?.contains("maxlen (--maxlen): must be at least 8 for imdb-cnn-lstm (Conv1D(64, 5)") == true)
+        #expect(message("imdb-cnn-lstm") { $0.maxlen = 8 } == nil)
+        #expect(message("imdb-lstm") { $0.maxlen = 1 } == nil)
         let timeseries = message("timeseries") { $0.patience = 3 }
         #expect(timeseries?.contains("not timeseries") == true && timeseries?.contains("imdb-cnn-lstm") == true, "\(timeseries ?? "no error")")
     }
@@ -141,7 +149,7 @@ struct ExperimentTests {
     @Test("timeseries and textgen-rnn runs that diverge throw and leave the previous run's folder as it was")
     func divergedRuns() throws {
         for name in ["timeseries", "textgen-rnn"] {
-            var o = Self.options(name, limit: 200, epochs: 2)
+            var o = Self.options(name, limit: name == "timeseries" ? 200 : nil, epochs: 2)
             defer { try? FileManager.default.removeItem(at: o.output) }
             _ = try Experiments.named(name).run(o)
             let results = o.output.appendingPathComponent("results.json")
@@ -150,6 +158,29 @@ struct ExperimentTests {
             o.learningRate = 1e38
             #expect(throws: RecurrentError.self, "\(name)") { try Experiments.named(name).run(o) }
             #expect(try Data(contentsOf: results) == before, "\(name)")
+        }
+    }
+
+    @Test("Text generation data pad to a maxlen longer than the longest line, refuse one below 2; generation from an empty seed adds no leading space; an infinite temperature is refused")
+    func textGenerationMaxlen() throws {
+        let lines = TextGenerationRNNExperiment.sentences
+        let longest = try TextGenerationData(lines: lines)
+        #expect(longest.maxlen == 6 && longest.x.shape == [longest.x.shape[0], 5], "the longest sentence has 6 words")
+        let padded = try TextGenerationData(lines: lines, maxlen: 9)
+        #expect(padded.maxlen == 9 && padded.x.shape[1] == 8)
+        // The same prefixes, pre-padded with 3 more zeros (Keras's pad_sequences).
+        for i in 0..<padded.x.shape[0] {
+            #expect((0..<3).allSatisfy { padded.x[i, $0] == 0 } && (0..<5).allSatisfy { padded.x[i, $0 + 3] == longest.x[i, $0] }, "row \(i)")
+        }
+        #expect(padded.y == longest.y)
+        #expect(throws: RecurrentError.self) { try TextGenerationData(lines: lines, maxlen: 1) }
+        let model = Sequential { Embedding(inputDim: longest.vocabularySize, outputDim: 4); SimpleRNN(4); Dense(longest.vocabularySize, activation: .softmax) }
+        try model.build(inputShape: [5], seed: 1)
+        var rng = RandomGenerator(seed: 1)
+        let text = try TextGenerator.generate(model: model, tokenizer: longest.tokenizer, inputLength: 5, seed: "", words: 2, rng: &rng)
+        #expect(!text.hasPrefix(" ") && text.split(separator: " ").count == 2, "\(text)")
+        #expect(throws: RecurrentError.self) {
+            try TextGenerator.generate(model: model, tokenizer: longest.tokenizer, inputLength: 5, seed: "그의", words: 1, temperature: .infinity, rng: &rng)
         }
     }
 

@@ -167,6 +167,18 @@ struct LectureExperimentTests {
         }
     }
 
+    @Test("A maxlen whose padded inputs would not fit in memory is an error naming --maxlen, not a crash",
+          .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
+    func maxlenBeyondMemory() throws {
+        var o = ExperimentTests.options("spam-rnn", limit: 100, epochs: 1)
+        o.maxlen = 1_000_000_000  // 100 × 10^9 floats: 373 GiB
+        defer { try? FileManager.default.removeItem(at: o.output) }
+        #expect { try Experiments.named("spam-rnn").run(o) } throws: { error in
+            let text = "\(error)"
+            return text.contains("maxlen (--maxlen)") && text.contains("100 sequences of 1000000000 steps") && text.contains("GiB")
+        }
+    }
+
     @Test("A run that diverges throws, names the epoch, and leaves the previous run's folder as it was",
           .enabled(if: ExperimentTestData.available, "the shared datasets are not at \(ExperimentTestData.directory.path); set RECURRENT_DATA"))
     func divergedRun() throws {

@@ -303,6 +303,7 @@ struct ModelFileTests {
         let url = dir.appendingPathComponent("broken.rcnn")
         let missing = dir.appendingPathComponent("nothing-here.rcnn")
         #expect(Self.message { try Sequential.load(from: missing) } == "expected a model file, found no such file")
+        #expect(Self.message { try Sequential.load(from: dir) } == "expected a model file, found a folder")
         do {
             _ = try Sequential.load(from: missing)
         } catch let RecurrentError.fileFormat(location, _) {

@@ -340,7 +340,21 @@ struct FitReviewTests {
         let logs: Logs = ["val_loss": 0.69314718]
         #expect(try ModelCheckpoint.format("m{epoch:03}-{val_loss:.3}", epoch: 5, logs: logs) == "m005-0.693")
         #expect(try ModelCheckpoint.format("{{epoch}}-{epoch}-{val_loss:.2e}", epoch: 5, logs: logs) == "{epoch}-5-6.93e-01")
-        #expect(try ModelCheckpoint.format("{val_loss:.1}", epoch: 1, logs: ["val_loss": 1.0]) == "1.0")
+        #expect(try ModelCheckpoint.format("{val_loss:.1}", epoch: 1, logs: ["val_loss": 1.0]) == "1e+00")
+        // Python 3's format(v, ".p") for these values and precisions (printed by CPython 3.11).
+        let values = [1.18, 123.0, 12.0, 0.5, 0.0001234, 0.00001234, 1.0, 100.0, 99.95, -2.5, 0.0, 1234.5678, 9.99]
+        let python: [Int: [String]] = [
+            1: ["1e+00", "1e+02", "1e+01", "0.5", "0.0001", "1e-05", "1e+00", "1e+02", "1e+02", "-2e+00", "0e+00", "1e+03", "1e+01"],
+            2: ["1.2", "1.2e+02", "1.2e+01", "0.5", "0.00012", "1.2e-05", "1.0", "1e+02", "1e+02", "-2.5", "0.0", "1.2e+03", "1e+01"],
+            3: ["1.18", "1.23e+02", "12.0", "0.5", "0.000123", "1.23e-05", "1.0", "1e+02", "1e+02", "-2.5", "0.0", "1.23e+03", "9.99"],
+            5: ["1.18", "123.0", "12.0", "0.5", "0.0001234", "1.234e-05", "1.0", "100.0", "99.95", "-2.5", "0.0", "1234.6", "9.99"],
+        ]
+        for (precision, expected) in python {
+            let got = try values.map { try ModelCheckpoint.format("{loss:.\(precision)}", epoch: 1, logs: ["loss": $0]) }
+            #expect(got == expected, "precision \(precision)")
+        }
+        #expect(try ModelCheckpoint.format("{loss:.0}-{loss:.2}", epoch: 1, logs: ["loss": 1.5]) == "2e+00-1.5")
+        #expect(try ModelCheckpoint.format("{loss:.2}", epoch: 1, logs: ["loss": .infinity]) == "inf")
         #expect(throws: RecurrentError.self) { try ModelCheckpoint.format("{val_loss:>8}", epoch: 1, logs: logs) }
     }
 

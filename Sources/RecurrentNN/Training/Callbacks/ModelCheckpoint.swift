@@ -79,9 +79,37 @@ public final class ModelCheckpoint: Callback {
     /// `filepath.format(epoch=epoch + 1, **logs)`: `{epoch}`, `{epoch:02d}`, `{epoch:03}`,
     /// `{val_loss:.2f}`, `{val_loss:.3}`, `{loss:.4e}`, `{{` and `}}` for braces. A spec is
     /// `[0][width][.precision][type]` with type `d`, `f`, `e`, `g` or none (Python's default:
-    /// an integer as is, a float like `g` but always with a decimal point).
+    /// an integer as is, a float as `str` without a precision, else `pythonGeneral`: like `g`
+    /// but scientific from exponent p − 1 on and always with a digit after the point).
     /// - Throws: `invalidConfiguration` for a name that is not logged, or a spec outside that
     ///   subset (fill characters, alignment, signs, `,`, `%`, …).
+    /// Python's `format(value, ".{precision}")` (no type letter): `p` = max(precision, 1)
+    /// significant digits; fixed-point when the decimal exponent is in [−4, p − 1), with at
+    /// least one digit after the point and no trailing zeros beyond it; otherwise scientific
+    /// (`1.23e+02`), trailing zeros of the mantissa removed. (Python's Format Specification
+    /// Mini-Language, the "None" presentation type for floats.)
+    static func pythonGeneral(_ value: Double, precision: Int) -> String {
+        guard value.isFinite else { return value.isNaN ? "nan" : value < 0 ? "-inf" : "inf" }
+        let p = max(precision, 1)
+        let scientific = String(format: "%.\(p - 1)e", value)  // rounded to p digits: "1.18e+00"
+        let parts = scientific.split(separator: "e")
+        let exponent = Int(parts[1])!
+        func trimmed(_ digits: Substring) -> Substring {
+            guard digits.contains(".") else { return digits }
+            var d = digits
+            while d.last == "0" { d = d.dropLast() }
+            return d
+        }
+        if exponent >= -4 && exponent < p - 1 {
+            var fixed = trimmed(Substring(String(format: "%.\(p - 1 - exponent)f", value)))
+            if fixed.last == "." { fixed += "0" } else if !fixed.contains(".") { fixed += ".0" }
+            return String(fixed)
+        }
+        var mantissa = trimmed(parts[0])
+        if mantissa.last == "." { mantissa = mantissa.dropLast() }
+        return mantissa + "e" + parts[1]
+    }
+
     public static func format(_ pattern: String, epoch: Int, logs: Logs) throws -> String {
         func fail(_ message: String) -> RecurrentError { .invalidConfiguration(where: "ModelCheckpoint", message: message) }
         var result = ""
@@ -129,10 +157,7 @@ public final class ModelCheckpoint: Callback {
             case "g": text = String(format: "%.\(precision ?? 6)g", value)
             default:
                 if isInt { text = String(epoch) }
-                else if let precision {
-                    text = String(format: "%.\(max(precision, 1))g", value)
-                    if !text.contains(".") && !text.contains("e") && !text.contains("n") && !text.contains("i") { text += ".0" }
-                } else { text = "\(value)" }
+                else if let precision { text = pythonGeneral(value, precision: precision) } else { text = "\(value)" }
             }
             if text.count < width {
                 let pad = String(repeating: zero ? "0" : " ", count: width - text.count)
