@@ -38,14 +38,14 @@ struct Bench: ParsableCommand {
         if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1...256, found \(threads)") }
         guard batch >= 1, inferBatch >= 1 else { throw ValidationError("--batch and --infer-batch must be at least 1") }
         // Batches too large for this machine are refused here: an allocation that fails is a crash.
-        let memory = Double(ProcessInfo.processInfo.physicalMemory)
+        let memory = usableMemoryBytes()
         for name in names {
             let spec = BenchCase.all.first { $0.name == name }!
             for (option, size, train) in [("--batch", batch, true), ("--infer-batch", inferBatch, false)]
             where modes.contains(train ? "train" : "infer") {
                 let bytes = spec.approximateBytes(batch: size, train: train)
                 if bytes > memory / 2 {
-                    throw ValidationError("\(option) \(size) needs about \(gibibytes(bytes)) for case \(name) (its \(BenchCase.pool) input batches and the activations), more than half of this machine's \(gibibytes(memory))")
+                    throw ValidationError("\(option) \(size) needs about \(gibibytes(bytes)) for case \(name) (its \(BenchCase.pool) input batches and the activations), more than half of the \(gibibytes(memory)) of memory")
                 }
             }
         }

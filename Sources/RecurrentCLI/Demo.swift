@@ -29,7 +29,7 @@ struct Demo: ParsableCommand {
         if FileManager.default.fileExists(atPath: spam.path) {
             experiments.append(SpamRNNExperiment())
         } else {
-            say("spam-rnn skipped: no \(spam.path) (get it with `recurrent datasets download sms_spam`, or set RECURRENT_DATA)")
+            say("spam-rnn skipped: no \(spam.path); \(data.downloadHint(.smsSpam))")
         }
         var summary: [String] = []
         for e in experiments {

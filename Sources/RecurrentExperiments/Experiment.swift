@@ -113,6 +113,18 @@ public struct ExperimentOptions: Sendable {
             guard limit >= minimum.size else {
                 throw fail("limit (--limit)", "must be at least \(minimum.size) for \(experiment.name) (\(minimum.reason)), found \(limit)")
             }
+            // A text classifier's training samples are split as Keras's validation_split: the
+            // first ⌊n · (1 − split)⌋ train, the rest validate, and each part needs a sample.
+            if experiment.task == .classification, let split = validationSplit ?? experiment.defaultValidationSplit,
+               split > 0 && split < 1 {
+                let needed = (1...).first { n in
+                    let train = Int((Double(n) * (1 - split)).rounded(.down))
+                    return train >= 1 && n - train >= 1
+                }!
+                guard limit >= needed else {
+                    throw fail("limit (--limit)", "must be at least \(needed) for \(experiment.name) with a validation split of \(split) (each side of the split needs a sample), found \(limit)")
+                }
+            }
         }
         if let samplingAlpha {
             guard samplingAlpha.isFinite && samplingAlpha >= 0 else {
@@ -195,6 +207,9 @@ public protocol Experiment: Sendable {
     /// The smallest `ExperimentOptions.limit`, and why; nil when the experiment has no dataset to
     /// take a slice of (textgen-rnn's three sentences). Default 1.
     var minimumLimit: (size: Int, reason: String)? { get }
+    /// The fraction of the training data validated on by default (Keras's `validation_split`),
+    /// nil when the experiment validates on the test set or not at all. Default nil.
+    var defaultValidationSplit: Double? { get }
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult
@@ -208,6 +223,7 @@ extension Experiment {
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { (2, "index 0 is padding") }
     public var minimumMaxlen: (size: Int, reason: String)? { (1, "a sequence has at least one step") }
     public var minimumLimit: (size: Int, reason: String)? { (1, "a run needs a sample") }
+    public var defaultValidationSplit: Double? { nil }
 }
 
 /// The experiments by name.
@@ -257,18 +273,25 @@ func timed<R>(_ body: () throws -> R) rethrows -> (R, Double) {
 /// `value` formatted as a percentage with two decimals.
 func percent(_ value: Double) -> String { String(format: "%.2f%%", 100 * value) }
 
-/// `padSequences` for an experiment's inputs: a result that would take more than a quarter of
-/// this machine's memory is an `invalidConfiguration` error naming `maxlen (--maxlen)`, since an
-/// allocation that fails is a crash, not an error.
-/// - Returns: `(sequences.count, maxlen)`, pre-padded and pre-truncated as Keras's defaults.
-func paddedInputs(_ sequences: [[Int]], maxlen: Int) throws -> Tensor {
-    let bytes = 4 * Double(sequences.count) * Double(maxlen)
-    let memory = Double(ProcessInfo.processInfo.physicalMemory)
+/// Refuses `samples` sequences of `maxlen` steps whose float tensor would take more than a
+/// quarter of `usableMemoryBytes()`: an `invalidConfiguration` error naming `maxlen (--maxlen)`,
+/// since an allocation that fails is a crash, not an error. A coarse guard against sizes that
+/// cannot work; a size that passes may still need more memory than there is once training
+/// adds its activations.
+func checkInputSize(samples: Int, maxlen: Int) throws {
+    let bytes = 4 * Double(samples) * Double(maxlen)
+    let memory = usableMemoryBytes()
     if bytes > memory / 4 {
         let gib = { (b: Double) in String(format: "%.1f GiB", b / 1_073_741_824) }
         throw RecurrentError.invalidConfiguration(
             where: "maxlen (--maxlen)",
-            message: "\(sequences.count) sequences of \(maxlen) steps take \(gib(bytes)) as floats, more than a quarter of this machine's \(gib(memory)); found maxlen \(maxlen)")
+            message: "\(samples) sequences of \(maxlen) steps take \(gib(bytes)) as floats, more than a quarter of the \(gib(memory)) of memory; found maxlen \(maxlen)")
     }
+}
+
+/// `padSequences` for an experiment's inputs, after `checkInputSize`.
+/// - Returns: `(sequences.count, maxlen)`, pre-padded and pre-truncated as Keras's defaults.
+func paddedInputs(_ sequences: [[Int]], maxlen: Int) throws -> Tensor {
+    try checkInputSize(samples: sequences.count, maxlen: maxlen)
     return try padSequences(sequences, maxlen: maxlen)
 }

@@ -17,6 +17,7 @@ public struct NSMCLSTMExperiment: Experiment {
     public var task: ExperimentTask { .classification }
     public var samplesSubwords: Bool { true }
     public var tokenizations: [String] { ["subwords", "words"] }
+    public var defaultValidationSplit: Double? { 0.2 }
     public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? {
         self.tokenization(tokenization) == "subwords"
             ? (4, "SentencePiece keeps its <unk>, <s> and </s> pieces, and needs the training text's characters besides")
@@ -131,7 +132,7 @@ public struct NSMCLSTMExperiment: Experiment {
             name: name, title: "nsmc-lstm: Naver movie reviews", model: model,
             xTrain: try paddedInputs(trainSeq, maxlen: maxlen), yTrain: ClassificationRun.labels(trainLabels),
             xTest: try paddedInputs(testSeq, maxlen: maxlen), yTest: ClassificationRun.labels(testLabels),
-            optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 15, validation: .split(0.2),
+            optimizer: "rmsprop", loss: .binaryCrossentropy, batchSize: 64, epochs: 15, validation: .split(defaultValidationSplit!),
             earlyStoppingPatience: 4, pipeline: pipeline, attachments: attachments, notes: notes, epochInputs: epochInputs,
             results: results)
         return try ClassificationRun.run(setup, o)

@@ -22,7 +22,8 @@ public struct TextGenerationData: Sendable {
     ///   - numWords: keep the `numWords − 1` most frequent words (nil: all).
     ///   - maxlen: pad sequences to this length, cutting longer ones keeping their ends (Keras's
     ///   `pad_sequences` with pre-padding and pre-truncating; nil: the longest).
-    /// - Throws: `invalidValue` when no line has two known words, or `maxlen` is below 2.
+    /// - Throws: `invalidValue` when no line has two known words, or `maxlen` is below 2;
+    ///   `invalidConfiguration` naming `maxlen` when the padded sequences would not fit in memory.
     /// The model reads `maxlen − 1` words and predicts the next.
     public static let minimumMaxlen = (size: 2, reason: "the model reads maxlen − 1 words and predicts the next")
 
@@ -42,6 +43,7 @@ public struct TextGenerationData: Sendable {
         }
         let longest = sequences.map(\.count).max()!
         let length = maxlen ?? longest
+        try checkInputSize(samples: sequences.count, maxlen: length)
         let padded = try padSequences(sequences, maxlen: length, padding: .pre, truncating: .pre)
         let vocab = (numWords.map { min($0, tokenizer.wordIndex.count + 1) }) ?? tokenizer.wordIndex.count + 1
         let n = sequences.count
@@ -148,9 +150,9 @@ public struct TextGenerationRNNExperiment: Experiment {
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)
-        let run = try RunFolder(o.output)  // a bad output folder fails before training
-        defer { run.discard() }  // a failed run leaves the previous one's files
         let data = try TextGenerationData(lines: Self.sentences, maxlen: o.maxlen)
+        let run = try RunFolder(o.output)  // after the data are ready, before training
+        defer { run.discard() }  // a failed run leaves the previous one's files
         let model = Sequential(name: "textgen_rnn") {
             Embedding(inputDim: data.vocabularySize, outputDim: 10)
             SimpleRNN(o.units ?? 32, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
@@ -204,14 +206,14 @@ public struct TextGenerationLSTMExperiment: Experiment {
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)
-        let run = try RunFolder(o.output)  // a bad output folder fails before training
-        defer { run.discard() }  // a failed run leaves the previous one's files
         let dir = o.dataDirectory.map { DataDirectory(root: $0) } ?? .resolve()
         let (headlines, report) = try NYTHeadlines.load(files: [NYTHeadlines.lectureFile], from: dir)
         o.log(report.summary())
         var lines = headlines.map(\.text).filter { $0 != "Unknown" }.map(NYTHeadlines.preprocess)
         if let limit = o.limit { lines = Array(lines.prefix(limit)) }
         let data = try TextGenerationData(lines: lines, numWords: o.vocabularySize, maxlen: o.maxlen)
+        let run = try RunFolder(o.output)  // after the data are ready, before training
+        defer { run.discard() }  // a failed run leaves the previous one's files
         o.log("\(lines.count) headlines, \(data.x.shape[0]) prefix sequences, vocabulary \(data.vocabularySize), length \(data.maxlen)")
         let model = Sequential(name: "textgen_lstm") {
             Embedding(inputDim: data.vocabularySize, outputDim: 10)

@@ -101,10 +101,17 @@ public struct DataDirectory: Sendable, Equatable, CustomStringConvertible {
         // A folder other than the one `resolve()` finds was chosen explicitly (`--data-dir`):
         // the command must name it too, or it would download elsewhere.
         if root.standardizedFileURL.path != Self.resolve().root.standardizedFileURL.path {
-            return "get it with `\(dataset.downloadCommand) --data-dir \(root.path)`"
+            return "get it with `\(dataset.downloadCommand) --data-dir \(Self.shellQuoted(root.path))`"
         }
         return "get it with `\(dataset.downloadCommand)` (data directory \(root.path); set "
             + "\(Self.environmentVariable) to use another)"
+    }
+
+    /// `path` as a shell word: as it is when it holds only safe characters, else in single quotes.
+    static func shellQuoted(_ path: String) -> String {
+        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+,:=@%")
+        if !path.isEmpty && path.unicodeScalars.allSatisfy(safe.contains) { return path }
+        return "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     static func exists(_ url: URL, directory: Bool) -> Bool {

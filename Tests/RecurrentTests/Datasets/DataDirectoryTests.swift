@@ -21,6 +21,13 @@ struct DataDirectoryTests {
         #expect(throws: RecurrentError.self) { _ = try DataDirectory(path: "/nonexistent").requireFile("x", in: .reuters) }
     }
 
+    @Test("The download hint of a chosen data directory names it, quoted for the shell when it must be")
+    func downloadHintNamesTheFolder() {
+        #expect(DataDirectory(path: "/tmp/my-data").downloadHint(.smsSpam) == "get it with `recurrent datasets download sms_spam --data-dir /tmp/my-data`")
+        #expect(DataDirectory(path: "/tmp/no data").downloadHint(.nsmc).hasSuffix("--data-dir '/tmp/no data'`"))
+        #expect(DataDirectory(path: "/tmp/it's").downloadHint(.nsmc).hasSuffix(#"--data-dir '/tmp/it'\''s'`"#))
+    }
+
     @Test func digestsOfKnownVectors() throws {
         // FIPS 180-2 and RFC 1321 test vectors for "abc".
         #expect(FileDigest.hex(of: Array("abc".utf8), .sha256) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -142,6 +142,11 @@ struct ExperimentTests {
         #expect(message("imdb-cnn-lstm") { $0.maxlen = 7 }?.contains("maxlen (--maxlen): must be at least 8 for imdb-cnn-lstm (Conv1D(64, 5)") == true)
         #expect(message("imdb-cnn-lstm") { $0.maxlen = 8 } == nil)
         #expect(message("imdb-lstm") { $0.maxlen = 1 } == nil)
+        // A validation split needs a sample on each side (Keras's ⌊n · (1 − split)⌋ train).
+        #expect(message("spam-rnn") { $0.limit = 1 }?.contains("limit (--limit): must be at least 2 for spam-rnn with a validation split of 0.2") == true)
+        #expect(message("spam-rnn") { $0.limit = 2 } == nil)
+        #expect(message("reuters-lstm") { $0.limit = 1 } == nil, "validates on the test set")
+        #expect(message("reuters-lstm") { $0.limit = 2; $0.validationSplit = 0.75 }?.contains("must be at least 4 for reuters-lstm with a validation split of 0.75") == true)
         let timeseries = message("timeseries") { $0.patience = 3 }
         #expect(timeseries?.contains("not timeseries") == true && timeseries?.contains("imdb-cnn-lstm") == true, "\(timeseries ?? "no error")")
     }
@@ -174,6 +179,7 @@ struct ExperimentTests {
         }
         #expect(padded.y == longest.y)
         #expect(throws: RecurrentError.self) { try TextGenerationData(lines: lines, maxlen: 1) }
+        #expect { try TextGenerationData(lines: lines, maxlen: 10_000_000_000) } throws: { "\($0)".contains("maxlen (--maxlen)") && "\($0)".contains("GiB") }
         let model = Sequential { Embedding(inputDim: longest.vocabularySize, outputDim: 4); SimpleRNN(4); Dense(longest.vocabularySize, activation: .softmax) }
         try model.build(inputShape: [5], seed: 1)
         var rng = RandomGenerator(seed: 1)

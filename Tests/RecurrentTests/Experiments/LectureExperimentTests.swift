@@ -122,6 +122,10 @@ struct LectureExperimentTests {
         }
         let normalized = try run(nil)
         #expect(normalized.results["tokenization"]?.stringValue == "normalized")
+        // The optimizer as keras.optimizers.serialize writes it: spam-rnn's RMSprop, clipped and decayed.
+        let optimizer = normalized.results["optimizer"]
+        #expect(optimizer?["class_name"]?.stringValue == "RMSprop" && optimizer?["module"]?.stringValue == "keras.optimizers")
+        #expect(optimizer?["config"]?["weight_decay"]?.doubleValue == 3 && optimizer?["config"]?["clipnorm"]?.doubleValue == 1)
         #expect(normalized.pipeline.normalizesDigits && normalized.tokenizer.oovToken == SpamRNNExperiment.oovToken)
         // The tokenizer was fitted on texts whose digits are all 0.
         #expect(!normalized.tokenizer.wordCounts.contains { $0.word.contains { "123456789".contains($0) } })
