@@ -113,16 +113,22 @@ public struct ExperimentOptions: Sendable {
             guard limit >= minimum.size else {
                 throw fail("limit (--limit)", "must be at least \(minimum.size) for \(experiment.name) (\(minimum.reason)), found \(limit)")
             }
-            // A text classifier's training samples are split as Keras's validation_split: the
-            // first ⌊n · (1 − split)⌋ train, the rest validate, and each part needs a sample.
-            if experiment.task == .classification, let split = validationSplit ?? experiment.defaultValidationSplit,
+            // The samples `fit` gets are split as Keras's validation_split: the first
+            // ⌊n · (1 − split)⌋ train, the rest validate, and each part needs a sample.
+            if experiment.task != .textGeneration, let split = validationSplit ?? experiment.defaultValidationSplit,
                split > 0 && split < 1 {
-                let needed = (1...).first { n in
+                func splits(_ limit: Int) -> Bool {
+                    let n = experiment.fitSamples(limit: limit)
                     let train = Int((Double(n) * (1 - split)).rounded(.down))
                     return train >= 1 && n - train >= 1
-                }!
-                guard limit >= needed else {
-                    throw fail("limit (--limit)", "must be at least \(needed) for \(experiment.name) with a validation split of \(split) (each side of the split needs a sample), found \(limit)")
+                }
+                if !splits(limit) {
+                    // The smallest limit that splits, searched up to a bound (a split within
+                    // 1e-16 of 0 or 1 leaves one side empty at any size).
+                    let needed = (limit...max(limit, 1_000_000)).first(where: splits)
+                    throw fail("limit (--limit)", needed.map {
+                        "must be at least \($0) for \(experiment.name) with a validation split of \(split) (each side of the split needs a sample), found \(limit)"
+                    } ?? "a validation split of \(split) leaves \(experiment.name) no training or no validation sample at any limit up to 1,000,000, found \(limit)")
                 }
             }
         }
@@ -210,6 +216,9 @@ public protocol Experiment: Sendable {
     /// The fraction of the training data validated on by default (Keras's `validation_split`),
     /// nil when the experiment validates on the test set or not at all. Default nil.
     var defaultValidationSplit: Double? { get }
+    /// How many samples `fit` gets from `limit` samples (before its validation split); default
+    /// `limit` (timeseries tests on a fifth of its windows first).
+    func fitSamples(limit: Int) -> Int
     /// One line for `recurrent run --help`.
     var summary: String { get }
     func run(_ options: ExperimentOptions) throws -> ExperimentResult
@@ -224,6 +233,7 @@ extension Experiment {
     public var minimumMaxlen: (size: Int, reason: String)? { (1, "a sequence has at least one step") }
     public var minimumLimit: (size: Int, reason: String)? { (1, "a run needs a sample") }
     public var defaultValidationSplit: Double? { nil }
+    public func fitSamples(limit: Int) -> Int { limit }
 }
 
 /// The experiments by name.

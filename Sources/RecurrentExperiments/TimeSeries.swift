@@ -34,6 +34,9 @@ public struct TimeSeriesExperiment: Experiment {
     /// Windows of 3 steps: no sequence length to set.
     public var minimumMaxlen: (size: Int, reason: String)? { nil }
     public var minimumLimit: (size: Int, reason: String)? { (10, "8 training and 2 test windows at least") }
+    public var defaultValidationSplit: Double? { 0.2 }
+    /// The first 80% of the windows train (and validate), the rest test.
+    public func fitSamples(limit: Int) -> Int { limit * 8 / 10 }
 
     public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
         try o.check(for: self)
@@ -59,7 +62,7 @@ public struct TimeSeriesExperiment: Experiment {
             try model.compile(optimizer: optimizer, loss: .meanSquaredError)
             if u == units { o.log(model.summary()) }
             let (history, seconds) = try timed {
-                try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: o.validationSplit ?? 0.2,
+                try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: o.validationSplit ?? defaultValidationSplit!,
                               shuffle: true, verbose: u == units ? o.verbose : .silent)
             }
             let test = try evaluateOrNaN(model, x: xTest, y: yTest)["loss"]!

@@ -29,6 +29,8 @@ public struct RunFolder: Sendable {
     public let url: URL
     /// Where the files are written until `publish`.
     public let staging: URL
+    /// Whether `init` created the run folder (so `discard` removes it again when left empty).
+    let createdFolder: Bool
 
     /// The files a run may write. When the folder holds an earlier run (its `model.rnn` or
     /// `results.json`), `publish` replaces those of them that are plain files, including ones
@@ -44,6 +46,7 @@ public struct RunFolder: Sendable {
         self.url = url
         staging = url.appendingPathComponent(".partial-\(getpid())")
         let fm = FileManager.default
+        createdFolder = !fm.fileExists(atPath: url.path)
         // A file where a folder of the path should be.
         var ancestor = url.standardizedFileURL
         while ancestor.path != "/" {
@@ -127,9 +130,15 @@ public struct RunFolder: Sendable {
         try? fm.removeItem(at: staging)
     }
 
-    /// Removes the staging folder and what it holds (nothing once published).
+    /// Removes the staging folder and what it holds (nothing once published), and the run
+    /// folder itself when `init` created it and nothing was published into it (a failed first
+    /// run leaves no empty folder behind).
     public func discard() {
-        try? FileManager.default.removeItem(at: staging)
+        let fm = FileManager.default
+        try? fm.removeItem(at: staging)
+        if createdFolder, (try? fm.contentsOfDirectory(atPath: url.path))?.isEmpty == true {
+            try? fm.removeItem(at: url)
+        }
     }
 
     /// Writes `history.csv` and `history.json`.

@@ -147,6 +147,11 @@ struct ExperimentTests {
         #expect(message("spam-rnn") { $0.limit = 2 } == nil)
         #expect(message("reuters-lstm") { $0.limit = 1 } == nil, "validates on the test set")
         #expect(message("reuters-lstm") { $0.limit = 2; $0.validationSplit = 0.75 }?.contains("must be at least 4 for reuters-lstm with a validation split of 0.75") == true)
+        #expect(message("spam-rnn") { $0.limit = 5; $0.validationSplit = 1e-17 }?.contains("leaves spam-rnn no training or no validation sample") == true,
+                "1 − 1e-17 is 1.0: no limit splits (this once searched forever)")
+        // timeseries fits on the first 80% of its windows: 14 windows give 11, ⌊11 · (1 − 0.9)⌋ = 1.
+        #expect(message("timeseries") { $0.limit = 10; $0.validationSplit = 0.9 }?.contains("must be at least 14 for timeseries with a validation split of 0.9") == true)
+        #expect(message("timeseries") { $0.limit = 14; $0.validationSplit = 0.9 } == nil)
         let timeseries = message("timeseries") { $0.patience = 3 }
         #expect(timeseries?.contains("not timeseries") == true && timeseries?.contains("imdb-cnn-lstm") == true, "\(timeseries ?? "no error")")
     }

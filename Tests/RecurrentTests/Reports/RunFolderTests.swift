@@ -39,6 +39,21 @@ struct RunFolderTests {
         #expect(html.contains("lstm (LSTM)"))
     }
 
+    @Test("A first run that fails leaves no empty folder behind; an existing folder stays")
+    func discardedFirstRun() throws {
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-discard-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let dir = parent.appendingPathComponent("run")
+        let failed = try RunFolder(dir)
+        try failed.writeResults(["run": 1])
+        failed.discard()
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let again = try RunFolder(dir)
+        again.discard()
+        #expect(FileManager.default.fileExists(atPath: dir.path), "a folder that was there before the run stays")
+    }
+
     @Test("A run is published whole: a later run replaces the files and removes the ones it did not write; a discarded run changes nothing")
     func publishing() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("recurrent-publish-\(UUID().uuidString)")
