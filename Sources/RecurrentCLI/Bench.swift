@@ -198,6 +198,3 @@ func peakResidentMB() -> Double {
     return Double(usage.ru_maxrss) / 1024
     #endif
 }
-
-/// "1.5 GiB".
-func gibibytes(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }

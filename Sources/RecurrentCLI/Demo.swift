@@ -41,11 +41,7 @@ struct Demo: ParsableCommand {
             o.log = say
             let start = Date()
             let result = try e.run(o)
-            if jsonLines {
-                var record: [String: JSONValue] = ["event": "result", "experiment": .string(e.name), "run_folder": .string(result.runFolder.path)]
-                for (k, v) in result.metrics { record[k] = .number(v) }
-                print(JSONValue.object(record).description)
-            }
+            if jsonLines { printResultRecord(result) }
             // Four significant digits: 0.9797, 0.0225, and a count as itself (sentences_reproduced 3).
             let numbers = result.metrics.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.4g", $0.value))" }
             summary.append("\(e.name): \(numbers.joined(separator: ", ")) (\(String(format: "%.0f", Date().timeIntervalSince(start))) s) → \(result.runFolder.path)/index.html")

@@ -73,6 +73,6 @@ func readStandardInputLines(warn: (String) -> Void) -> [String] {
     return lines.enumerated().map { i, bytes in
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         warn("line \(i + 1) of standard input is not UTF-8; read as Latin-1")
-        return String(decoding: bytes.map { UInt16($0) }, as: UTF16.self)
+        return String(bytes: bytes, encoding: .isoLatin1)!  // every byte sequence is Latin-1
     }
 }

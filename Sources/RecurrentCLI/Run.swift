@@ -72,12 +72,18 @@ struct Run: ParsableCommand {
         o.log("BLAS \(BLAS.coreName), \(Parallel.workerCount) threads")
         let result = try e.run(o)
         if logFormat == .jsonLines {
-            var record: [String: JSONValue] = ["event": "result", "experiment": .string(e.name), "run_folder": .string(result.runFolder.path)]
-            for (k, v) in result.metrics { record[k] = .number(v) }
-            print(JSONValue.object(record).description)
+            printResultRecord(result)
         } else {
             for (k, v) in result.metrics.sorted(by: { $0.key < $1.key }) { print("\(k): \(String(format: "%.4f", v))") }
             print("run folder: \(result.runFolder.path) (open index.html)")
         }
     }
+}
+
+/// With `--log-format jsonl`, a run's result as one JSON line on standard output:
+/// `{"event": "result", "experiment": …, "run_folder": …, <metric>: <value>, …}`.
+func printResultRecord(_ result: ExperimentResult) {
+    var record: [String: JSONValue] = ["event": "result", "experiment": .string(result.experiment), "run_folder": .string(result.runFolder.path)]
+    for (k, v) in result.metrics { record[k] = .number(v) }
+    print(JSONValue.object(record).description)
 }

@@ -292,10 +292,9 @@ func checkInputSize(samples: Int, maxlen: Int) throws {
     let bytes = 4 * Double(samples) * Double(maxlen)
     let memory = usableMemoryBytes()
     if bytes > memory / 4 {
-        let gib = { (b: Double) in String(format: "%.1f GiB", b / 1_073_741_824) }
         throw RecurrentError.invalidConfiguration(
             where: "maxlen (--maxlen)",
-            message: "\(samples) sequences of \(maxlen) steps take \(gib(bytes)) as floats, more than a quarter of the \(gib(memory)) of memory; found maxlen \(maxlen)")
+            message: "\(samples) sequences of \(maxlen) steps take \(gibibytes(bytes)) as floats, more than a quarter of the \(gibibytes(memory)) of memory; found maxlen \(maxlen)")
     }
 }
 

@@ -116,7 +116,8 @@ public struct NSMCLSTMExperiment: Experiment {
             let seed = o.seed
             epochInputs = { epoch, count in
                 let sampled = try sp.sampleEncode(Array(texts[0..<count]), alpha: alpha, seed: UInt32(truncatingIfNeeded: seed &* 1000 &+ UInt64(epoch)))
-                return try paddedInputs(sampled.map { $0.map { $0 + 1 } }, maxlen: maxlen)
+                // The same shape as xTrain, whose size paddedInputs checked.
+                return try padSequences(sampled.map { $0.map { $0 + 1 } }, maxlen: maxlen)
             }
             notes.append(("subword regularization", "a new segmentation of each training review every epoch, sampled with alpha \(alpha)"))
         }

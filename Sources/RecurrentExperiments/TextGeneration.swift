@@ -17,6 +17,9 @@ public struct TextGenerationData: Sendable {
     /// `wordIndex.count + 1` (index 0 is padding).
     public var vocabularySize: Int
 
+    /// The model reads `maxlen − 1` words and predicts the next.
+    public static let minimumMaxlen = (size: 2, reason: "the model reads maxlen − 1 words and predicts the next")
+
     /// - Parameters:
     ///   - lines: one text per line (headline, sentence).
     ///   - numWords: keep the `numWords − 1` most frequent words (nil: all).
@@ -24,9 +27,6 @@ public struct TextGenerationData: Sendable {
     ///   `pad_sequences` with pre-padding and pre-truncating; nil: the longest).
     /// - Throws: `invalidValue` when no line has two known words, or `maxlen` is below 2;
     ///   `invalidConfiguration` naming `maxlen` when the padded sequences would not fit in memory.
-    /// The model reads `maxlen − 1` words and predicts the next.
-    public static let minimumMaxlen = (size: 2, reason: "the model reads maxlen − 1 words and predicts the next")
-
     public init(lines: [String], numWords: Int? = nil, maxlen: Int? = nil) throws {
         if let maxlen, maxlen < Self.minimumMaxlen.size {
             throw RecurrentError.invalidValue(where: "text generation data", expected: "maxlen ≥ \(Self.minimumMaxlen.size) (\(Self.minimumMaxlen.reason))", found: "\(maxlen)")

@@ -43,7 +43,8 @@ public struct TimeSeriesExperiment: Experiment {
         let (x, y, _) = Self.data(seed: o.seed)
         var n = x.shape[0]
         if let limit = o.limit { n = min(n, limit) }
-        let trainCount = n * 8 / 10
+        let trainCount = fitSamples(limit: n)
+        let split = o.validationSplit ?? defaultValidationSplit!
         let xTrain = x.rows(0..<trainCount), yTrain = y.rows(0..<trainCount)
         let xTest = x.rows(trainCount..<n), yTest = y.rows(trainCount..<n)
         let units = o.units ?? 10
@@ -62,7 +63,7 @@ public struct TimeSeriesExperiment: Experiment {
             try model.compile(optimizer: optimizer, loss: .meanSquaredError)
             if u == units { o.log(model.summary()) }
             let (history, seconds) = try timed {
-                try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: o.validationSplit ?? defaultValidationSplit!,
+                try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: split,
                               shuffle: true, verbose: u == units ? o.verbose : .silent)
             }
             let test = try evaluateOrNaN(model, x: xTest, y: yTest)["loss"]!
@@ -89,10 +90,10 @@ public struct TimeSeriesExperiment: Experiment {
                                             "epochs": .number(Double(history.epochs.count)), "seconds_per_epoch": .number(seconds / Double(max(history.epochs.count, 1)))]
         for c in comparisons { results["test_mse_units_\(c.0)"] = .number(c.1) }
         results["validation"] = .string("split")
-        results["validation_split"] = .number(o.validationSplit ?? 0.2)
+        results["validation_split"] = .number(split)
         try run.writeResults(results)
         let rows = [("test MSE (\(units) units)", String(format: "%.5f", testMSE)), ("parameters", "\(model.parameterCount)"),
-                    ("validation", Validation.split(o.validationSplit ?? 0.2).description)]
+                    ("validation", Validation.split(split).description)]
             + comparisons.sorted { $0.0 < $1.0 }.map { ("test MSE, SimpleRNN(\($0.0))", String(format: "%.5f", $0.1)) }
         try run.writeIndex(title: "timeseries: SimpleRNN(\(units)) → Dense(1)", results: rows, summary: model.summary(), charts: charts)
         try run.publish()

@@ -70,18 +70,9 @@ public struct RunFolder: Sendable {
             // The nearest folder that exists says why: not writable, else the system's reason.
             let reason = access(ancestor.path, W_OK) != 0
                 ? (ancestor.path == url.standardizedFileURL.path ? "the folder is not writable" : "\(ancestor.path) is not writable")
-                : "creating a folder in \(ancestor.path) failed: \(Self.systemReason(error) ?? error.localizedDescription)"
+                : "creating a folder in \(ancestor.path) failed: \(posixReason(error) ?? error.localizedDescription)"
             throw RecurrentError.fileFormat(location: url.path, message: "cannot create the run folder: \(reason)")
         }
-    }
-
-    /// The POSIX reason (`strerror`) under a Foundation file error, naming the folder.
-    static func systemReason(_ error: Error) -> String? {
-        let ns = error as NSError
-        let posix = ns.domain == NSPOSIXErrorDomain ? ns : ns.userInfo[NSUnderlyingErrorKey] as? NSError
-        guard let posix, posix.domain == NSPOSIXErrorDomain else { return nil }
-        let path = ns.userInfo[NSFilePathErrorKey] as? String
-        return String(cString: strerror(Int32(posix.code))) + (path.map { " (\($0))" } ?? "")
     }
 
     /// Where `name` is written during the run.

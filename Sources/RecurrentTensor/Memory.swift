@@ -31,3 +31,6 @@ public func usableMemoryBytes() -> Double {
     #endif
     return bytes
 }
+
+/// `bytes` in GiB with one decimal ("1.5 GiB"), for messages about memory.
+public func gibibytes(_ bytes: Double) -> String { String(format: "%.1f GiB", bytes / 1_073_741_824) }

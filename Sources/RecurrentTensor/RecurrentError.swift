@@ -37,3 +37,12 @@ public enum RecurrentError: Error, Equatable, Sendable, CustomStringConvertible,
     /// The same text as `description`, so `localizedDescription` shows it too.
     public var errorDescription: String? { description }
 }
+
+/// The POSIX reason (`strerror`, e.g. "Permission denied") under a Foundation file error, or nil
+/// when there is none; for messages that say why a file could not be read or written.
+public func posixReason(_ error: Error) -> String? {
+    let ns = error as NSError
+    let posix = ns.domain == NSPOSIXErrorDomain ? ns : ns.userInfo[NSUnderlyingErrorKey] as? NSError
+    guard let posix, posix.domain == NSPOSIXErrorDomain else { return nil }
+    return String(cString: strerror(Int32(posix.code)))
+}

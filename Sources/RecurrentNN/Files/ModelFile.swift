@@ -288,11 +288,3 @@ public struct ModelFile: Sendable {
                          compile: try json("compile"), training: try json("training"), attachments: attachments)
     }
 }
-
-/// The POSIX reason (`strerror`) under a Foundation file error, e.g. "Permission denied".
-func posixReason(_ error: Error) -> String? {
-    let ns = error as NSError
-    let posix = ns.domain == NSPOSIXErrorDomain ? ns : ns.userInfo[NSUnderlyingErrorKey] as? NSError
-    guard let posix, posix.domain == NSPOSIXErrorDomain else { return nil }
-    return String(cString: strerror(Int32(posix.code)))
-}
