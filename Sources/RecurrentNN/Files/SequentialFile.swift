@@ -19,14 +19,15 @@ extension Sequential {
     /// The architecture as a model file stores it: `{"class_name": "Sequential", "config":
     /// {"name": …, "input_shape": [500], "layers": [{"module": "keras.layers", "class_name":
     /// "Embedding", "config": {…}, "registered_name": null}, …]}}` (each layer as Keras
-    /// serialises it, `LayerRegistry.spec(of:)`); nil before `build`.
+    /// serialises it, `LayerRegistry.spec(of:)`); nil before `build`. An axis of unknown length
+    /// is `null` (`"input_shape": [null]`, Keras's `None`).
     public var architecture: JSONValue? {
         guard let inputShape else { return nil }
         return [
             "class_name": "Sequential",
             "config": [
                 "name": .string(name),
-                "input_shape": .array(inputShape.map { .number(Double($0)) }),
+                "input_shape": .array(inputShape.map { $0.map { .number(Double($0)) } ?? .null }),
                 "layers": .array(layers.map(LayerRegistry.spec(of:))),
             ],
         ]
@@ -126,10 +127,11 @@ extension Sequential {
             throw fail("expected the architecture {\"class_name\": \"Sequential\", \"config\": {…}}, found class \(arch["class_name"]?.description ?? "none")")
         }
         let name = config["name"]?.stringValue ?? "sequential"
+        // null: an axis of unknown length (files written before it have none).
         guard let shapeList = config["input_shape"]?.arrayValue, !shapeList.isEmpty,
-              case let inputShape = shapeList.compactMap(\.intValue), inputShape.count == shapeList.count,
-              inputShape.allSatisfy({ $0 > 0 }) else {
-            throw fail("expected the architecture's input_shape to be a list of positive integers, found \(config["input_shape"]?.description ?? "none")")
+              case let inputShape = shapeList.map({ $0 == .null ? nil : $0.intValue }),
+              zip(shapeList, inputShape).allSatisfy({ $0 == .null || ($1 ?? 0) > 0 }) else {
+            throw fail("expected the architecture's input_shape to be a list of positive integers or nulls, found \(config["input_shape"]?.description ?? "none")")
         }
         guard let specs = config["layers"]?.arrayValue else {
             throw fail("expected the architecture's layers to be a list, found \(config["layers"]?.description ?? "none")")
@@ -152,7 +154,7 @@ extension Sequential {
         do {
             try model.build(inputShape: inputShape)
         } catch let error as RecurrentError {
-            throw fail("the architecture does not build for input shape \(inputShape): \(error)")
+            throw fail("the architecture does not build for input shape \(describe(inputShape)): \(error)")
         }
         guard model.layers.map(\.name) == names else {
             throw fail("expected unique layer names in the architecture, found \(names)")

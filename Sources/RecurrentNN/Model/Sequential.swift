@@ -8,10 +8,12 @@ public final class Sequential {
     /// saved in model files.
     public var name: String
     public private(set) var layers: [any Layer]
-    /// The sample shape given to `build`, nil before it.
-    public private(set) var inputShape: [Int]?
-    /// Output shape of each layer (without batch), filled by `build`.
-    public private(set) var outputShapes: [[Int]] = []
+    /// The sample shape given to `build`, nil before it; a nil axis has an unknown length
+    /// (Keras's `None`, see `build(inputShape:seed:)` with `[Int?]`).
+    public internal(set) var inputShape: [Int?]?
+    /// Output shape of each layer (without batch), filled by `build`; nil for an axis whose
+    /// length follows an unknown input length.
+    public internal(set) var outputShapes: [[Int?]] = []
 
     // Training state (see Training/Compile.swift and Training/Fit.swift).
     /// What `compile` set: the optimizer, the loss and the metric identifiers; nil before.
@@ -56,20 +58,11 @@ public final class Sequential {
         self.init(content(), name: name)
     }
 
-    /// Builds every layer for samples of shape `inputShape`.
+    /// Builds every layer for samples of shape `inputShape` (every axis fixed; see the `[Int?]`
+    /// overload in Sequential+Shapes.swift for an unknown number of timesteps).
     /// - Throws: the first layer error, e.g. a shape that does not fit.
     public func build(inputShape: [Int], seed: UInt64 = 0) throws {
-        var rng = RandomGenerator(seed: seed)
-        uniquifyNames()
-        var shape = inputShape
-        outputShapes = []
-        for layer in layers {
-            try layer.build(inputShape: shape, rng: &rng)
-            shape = try layer.outputShape(inputShape: shape)
-            outputShapes.append(shape)
-        }
-        trainingGenerator = rng.fork()
-        self.inputShape = inputShape
+        try build(inputShape: inputShape as [Int?], seed: seed)
     }
 
     /// Every weight, layer by layer in Keras order.
@@ -140,19 +133,21 @@ public final class Sequential {
     }
 
     /// Runs inference in batches of `batchSize` samples and concatenates the outputs.
-    /// `x` is `(samples, …sample shape given to build)`; the result is `(samples, …output shape)`.
+    /// `x` is `(samples, …sample shape given to build)`, any length T ≥ 1 on an axis built as
+    /// unknown (nil); the result is `(samples, …output shape)`.
     /// Recurrent layers stream their input projection (nothing is kept for backward).
     /// - Throws: `notBuilt`; `invalidValue` for a batch size ≤ 0; `shapeMismatch` for an empty
-    ///   batch or another sample shape; any layer error (which names the layer).
+    ///   batch or another sample shape; any layer error (which names the layer), such as a
+    ///   length too short for a `Conv1D` window.
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
         guard batchSize > 0 else {
             throw RecurrentError.invalidValue(where: "predict", expected: "a batch size > 0", found: "\(batchSize)")
         }
         if self.inputShape == nil, x.rank >= 2 { try build(inputShape: Array(x.shape.dropFirst())) }  // as Keras, on the first input
         guard let inputShape else { throw RecurrentError.notBuilt(layer: name) }
-        guard let n = x.shape.first, n > 0, Array(x.shape.dropFirst()) == inputShape else {
+        guard let n = x.shape.first, n > 0, Self.sample(Array(x.shape.dropFirst()), fits: inputShape) else {
             throw RecurrentError.shapeMismatch(
-                where: "predict", expected: "a non-empty batch of samples of shape \(inputShape)",
+                where: "predict", expected: "a non-empty batch of samples of shape \(Self.describe(inputShape))",
                 found: "shape \(x.shape)")
         }
         let sample = x.count / n

@@ -15,7 +15,8 @@ extension Sequential {
     ///      Trainable params: 715,801 (2.73 MB)
     ///      Non-trainable params: 0 (0.00 B)
     ///
-    /// - Output shapes have `None` for the batch; before `build` a layer shows `?` and
+    /// - Output shapes have `None` for the batch and for an axis of unknown length (a model built
+    ///   with `[nil]`: `(None, None, 100)` after an `Embedding`); before `build` a layer shows `?` and
     ///   `0 (unbuilt)`, as Keras does for a model without an input shape.
     /// - Sizes count 4 bytes per float32 weight, in powers of 1024 with two decimals (`13.80 MB`).
     /// - Non-trainable parameters are those whose `Parameter.trainable` is false.
@@ -35,7 +36,7 @@ extension Sequential {
     public func summary(lineLength: Int = 76) -> String {
         let built = inputShape != nil && outputShapes.count == layers.count
         let rows: [[String]] = layers.enumerated().map { i, layer in
-            let shape = built ? "(" + (["None"] + outputShapes[i].map(String.init)).joined(separator: ", ") + ")" : "?"
+            let shape = built ? kerasShapeString(outputShapes[i]) : "?"
             let params = layer.isBuilt ? SummaryFormat.grouped(layer.parameterCount) : "0 (unbuilt)"
             return ["\(layer.name) (\(layer.typeName))", shape, params]
         }

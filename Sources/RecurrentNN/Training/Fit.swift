@@ -68,11 +68,11 @@ extension Sequential {
             train = (x.rows(0..<splitAt), y.rows(0..<splitAt))
             validation = (x.rows(splitAt..<n), y.rows(splitAt..<n))
         }
-        let outputShape = outputShapes.last ?? []
+        let outputShape = try self.outputShape(forSample: Array(x.shape.dropFirst()))
         try compiled.loss.validate(outputShape: outputShape, target: train.y)
         if let validation {
             try Self.checkPair(validation.x, validation.y, inputShape: inputShape, where: "fit validation data")
-            try compiled.loss.validate(outputShape: outputShape, target: validation.y)
+            try compiled.loss.validate(outputShape: self.outputShape(forSample: Array(validation.x.shape.dropFirst())), target: validation.y)
         }
         let metrics = try compiled.metrics.map {
             try Metric.resolve($0, loss: compiled.loss, outputShape: outputShape, targetShape: Array(train.y.shape.dropFirst()))
@@ -189,7 +189,7 @@ extension Sequential {
         guard batchSize > 0 else {
             throw RecurrentError.invalidValue(where: "evaluate", expected: "a batch size > 0", found: "\(batchSize)")
         }
-        let outputShape = outputShapes.last ?? []
+        let outputShape = try self.outputShape(forSample: Array(x.shape.dropFirst()))
         try compiled.loss.validate(outputShape: outputShape, target: y)
         let metrics = try compiled.metrics.map {
             try Metric.resolve($0, loss: compiled.loss, outputShape: outputShape, targetShape: Array(y.shape.dropFirst()))
@@ -216,9 +216,9 @@ extension Sequential {
         return Self.logs(loss: lossTotal / lossCount, accumulators)
     }
 
-    /// The built input shape; an unbuilt model is built for the sample shape of `x` (with
-    /// seed 0), as Keras builds a model on its first input.
-    func inputShapeBuildingIfNeeded(_ x: Tensor) throws -> [Int] {
+    /// The built input shape (nil for an unknown axis); an unbuilt model is built for the sample
+    /// shape of `x` (with seed 0), as Keras builds a model on its first input.
+    func inputShapeBuildingIfNeeded(_ x: Tensor) throws -> [Int?] {
         if let inputShape { return inputShape }
         guard x.rank >= 2 else {
             throw RecurrentError.shapeMismatch(where: name, expected: "a batch of samples (samples, …) to build the model from", found: "shape \(x.shape)")
@@ -251,14 +251,17 @@ extension Sequential {
         return logs
     }
 
-    static func checkPair(_ x: Tensor, _ y: Tensor, inputShape: [Int], where place: String) throws {
+    /// Checks `x` (finite, at least one sample, samples of `inputShape`, any length ≥ 1 on an
+    /// unknown axis) and `y` (finite, one target per sample).
+    static func checkPair(_ x: Tensor, _ y: Tensor, inputShape: [Int?], where place: String) throws {
         try Check.finite(x, layer: "\(place) x")
         try Check.finite(y, layer: "\(place) y")
         guard let n = x.shape.first, n > 0 else {
             throw RecurrentError.shapeMismatch(where: place, expected: "at least one sample", found: "x of shape \(x.shape)")
         }
-        guard Array(x.shape.dropFirst()) == inputShape else {
-            throw RecurrentError.shapeMismatch(where: place, expected: "x of shape (samples, \(inputShape.map(String.init).joined(separator: ", ")))",
+        guard sample(Array(x.shape.dropFirst()), fits: inputShape) else {
+            let axes = inputShape.map { $0.map(String.init) ?? "None" }
+            throw RecurrentError.shapeMismatch(where: place, expected: "x of shape (samples, \(axes.joined(separator: ", ")))",
                                                found: "shape \(x.shape)")
         }
         guard y.shape.first == n else {

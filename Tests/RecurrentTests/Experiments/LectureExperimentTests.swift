@@ -218,7 +218,7 @@ struct LectureExperimentTests {
         let model = try Sequential.load(from: o.output.appendingPathComponent("model.rnn"))
         let tokenizer = try Tokenizer(json: try #require(model.attachments["tokenizer"]))
         var rng = RandomGenerator(seed: 3)
-        let text = try TextGenerator.generate(model: model, tokenizer: tokenizer, inputLength: model.inputShape![0],
+        let text = try TextGenerator.generate(model: model, tokenizer: tokenizer, inputLength: model.inputShape![0]!,
                                               seed: "the", words: 3, temperature: 0.8, topK: 5, rng: &rng)
         #expect(text.split(separator: " ").count == 4)
     }

@@ -8,7 +8,7 @@ import Recurrent
 struct SummaryTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String
-        let inputShape: [Int]?
+        let inputShape: [Int?]?
         let lineLength: Int
         let make: @Sendable () -> Sequential
         var testDescription: String { name }
@@ -68,6 +68,24 @@ struct SummaryTests {
             Sequential(name: "my_classifier") { GRU(8, returnSequences: true); GlobalMaxPooling1D(); Dense(2) }
         },
         Case(name: "unbuilt", inputShape: nil, lineLength: 76) { Sequential { LSTM(3); Dense(1) } },
+        // An unknown number of timesteps (Keras `Input(shape=(None,))`).
+        Case(name: "nsmc_lstm_none", inputShape: [nil], lineLength: 76) {
+            Sequential { Embedding(inputDim: 35_000, outputDim: 100); LSTM(128); Dense(1, activation: .sigmoid) }
+        },
+        Case(name: "conv_bidirectional_none", inputShape: [nil], lineLength: 76) {
+            Sequential {
+                Embedding(inputDim: 5000, outputDim: 120)
+                Dropout(rate: 0.5)
+                Conv1D(filters: 64, kernelSize: 5, activation: .relu)
+                MaxPooling1D(poolSize: 4)
+                Bidirectional(GRU(16, returnSequences: true))
+                GlobalMaxPooling1D()
+                Dense(1, activation: .sigmoid)
+            }
+        },
+        Case(name: "sequences_none", inputShape: [nil, 8], lineLength: 76) {
+            Sequential { LSTM(4, returnSequences: true); Dense(2) }
+        },
         Case(name: "after_fit_adam", inputShape: nil, lineLength: 76) { try! fitted(Adam()) },
         Case(name: "after_fit_sgd", inputShape: nil, lineLength: 76) { try! fitted(SGD()) },
         Case(name: "imdb_conv_lstm_88", inputShape: [500], lineLength: 88, make: convLSTM),
