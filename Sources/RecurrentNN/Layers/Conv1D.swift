@@ -252,7 +252,7 @@ public final class Conv1D: Layer {
                 bias.gradient.withUnsafeMutableBufferPointer { gb in
                     let g = gBuf.baseAddress!, gb = gb.baseAddress!
                     gb.update(from: g, count: f)
-                    for r in 1..<max(1, rows) { addRow(gb, g + r * f, f) }
+                    for r in 1..<max(1, rows) { VectorMath.addRow(g + r * f, into: gb, f) }
                 }
             }
         }
@@ -315,7 +315,7 @@ public final class Conv1D: Layer {
                                     }
                                     // dKernel = Σ over workers.
                                     for w in 1..<max(1, parts.count) {
-                                        addRow(gkp.value, pp.value! + (w - 1) * width * f, width * f)
+                                        VectorMath.addRow(pp.value! + (w - 1) * width * f, into: gkp.value, width * f)
                                     }
                                 }
                             }
@@ -370,19 +370,5 @@ private struct Geometry {
         let lastP = steps - 1 - t + left
         let o1 = lastP < 0 ? 0 : min(out, lastP / strides + 1)
         return (o0, o1)
-    }
-}
-
-/// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time.
-@inline(__always)
-private func addRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    var j = 0
-    while j + 16 <= n {
-        VectorMath.store(VectorMath.load(dst + j) + VectorMath.load(src + j), dst + j)
-        j += 16
-    }
-    while j < n {
-        dst[j] += src[j]
-        j += 1
     }
 }
