@@ -304,6 +304,8 @@ static inline float rc_clip(const rc_update *u, float g) {
     return g;
 }
 
+float rc_clipped_gradient(const rc_update *u, float g) { return rc_clip(u, g); }
+
 // The squared gradient the second moments see: g² of the clipped g, or the given sum of the
 // occurrences' squares (scaled by f², f = multiplier / divisor, when the clip scales).
 static inline float rc_square(const rc_update *u, float g, long i) {
@@ -367,6 +369,27 @@ RC_CLONES void rc_adam_update(const rc_update *restrict u, float c1, float c2, f
         m[i] = mm; v[i] = vv;
         if (amsgrad) { vv = vh[i] < vv ? vv : vh[i]; vh[i] = vv; }
         w[i] = rc_decayed(u, w[i]) - (mm * alpha) / (rc_sqrtf(vv) + eps);
+    }
+}
+
+RC_CLONES void rc_sgd_update(const rc_update *restrict u, float momentum, int has_momentum, int nesterov) {
+    float *restrict w = u->w, *restrict m = u->s0;
+    const float lr = u->learning_rate;
+    const float *restrict gp = u->g;
+    if (gp && !has_momentum && !u->decays && !u->scales && !u->clamps) {  // vectorises
+        for (long i = 0; i < u->n; i++) w[i] = w[i] - gp[i] * lr;
+        return;
+    }
+    for (long i = 0; i < u->n; i++) {
+        float g = gp ? rc_clip(u, gp[i]) : 0.0f;
+        float wd = rc_decayed(u, w[i]);
+        if (!has_momentum) {
+            w[i] = wd - g * lr;
+            continue;
+        }
+        float mv = m[i] * momentum - g * lr;
+        m[i] = mv;
+        w[i] = wd + (nesterov ? mv * momentum - g * lr : mv);
     }
 }
 

@@ -11,8 +11,8 @@ struct Bench: ParsableCommand {
         LSTM/GRU(120) → Dense(1), length 500; B Reuters Embedding(1000,120) → LSTM(120) → Dense(46), \
         length 100; C spam Embedding(8921,32) → SimpleRNN(32) → Dense(1), length 189; D NSMC \
         Embedding(35000,100) → LSTM(128) → Dense(1), length 30. Steps cycle through 8 random \
-        batches; a training window ends by applying the Adam updates of Embedding rows still \
-        deferred, so that work is timed too. Compare with peers: bench/compare.sh.
+        batches; a training window is one trainOnBatches, which ends by applying the Adam updates \
+        of Embedding rows still deferred, so that work is timed too. Compare with peers: bench/compare.sh.
         """)
 
     @Option(help: "Comma-separated cases: A-LSTM,A-GRU,B,C,D.") var cases = "A-LSTM,A-GRU,B,C,D"
@@ -168,18 +168,17 @@ struct BenchCase {
         var steps = 0
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
-        while steps < 3 || elapsed < seconds {
-            try step()
+        // Training runs the window as one `trainOnBatches`: Adam defers the Embedding rows a batch
+        // did not use and applies them when it ends, so that deferred work is timed too.
+        let window = AnyIterator { () -> (Tensor, Tensor)? in
+            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            guard steps < 3 || elapsed < seconds else { return nil }
             steps += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            defer { next += 1 }
+            return (xs[next % Self.pool], ys[next % Self.pool])
         }
-        if train {
-            // Adam defers the Embedding rows a batch did not use until they are read; reading the
-            // weights applies what is pending, so that deferred work is timed too (as `fit` applies
-            // it when it ends). Rows the cycling batches never draw are replayed here.
-            for p in model.parameters { _ = p.value.count }
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        }
+        if train { try model.trainOnBatches(window, loss: loss, optimizer: adam) } else { for (x, _) in window { _ = try model.predict(x, batchSize: batch) } }
+        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let perBatch = elapsed / Double(steps)
         let flops = forwardFlopsPerSample * Double(batch) * (train ? 3 : 1)
         return BenchResult(batch: batch, samplesPerSecond: Double(batch) / perBatch, secondsPerBatch: perBatch,

@@ -75,6 +75,15 @@ typedef struct rc_update {
     int decays;
 } rc_update;
 
+/// The clip of `u` applied to one gradient element (scales, then clamps): what every update
+/// kernel does to each g before using it.
+float rc_clipped_gradient(const rc_update *u, float g);
+
+/// SGD (keras/src/optimizers/sgd.py): without momentum w ← w − g·lr; with it
+/// m ← m·momentum − g·lr and w ← w + m, or with `nesterov` w ← w + (m·momentum − g·lr).
+/// `learning_rate` is `u->learning_rate`. Slot: momentum (if `has_momentum`).
+void rc_sgd_update(const rc_update *u, float momentum, int has_momentum, int nesterov);
+
 /// Adam: m ← m + (g − m)·c1; v ← v + (g² − v)·c2; amsgrad v̂ ← max(v̂, v);
 /// w ← w − (m·α) / (√v + ε). Slots: m, v, v̂.
 void rc_adam_update(const rc_update *u, float c1, float c2, float alpha, float eps, int amsgrad);

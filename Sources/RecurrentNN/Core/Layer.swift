@@ -4,29 +4,25 @@
 ///
 /// `name` is the Keras weight name (`kernel`, `recurrent_kernel`, `bias`, `embeddings`); the
 /// value has the Keras shape, so weights can be copied to and from a Keras model one to one.
+///
+/// Reading `value` never writes anything: an optimizer that puts updates off (Adam's deferred
+/// Embedding rows) applies them before any public call that trained the weight returns (see
+/// `Optimizer.synchronize(_:)`), so `value` is always current outside such a call.
 public final class Parameter: @unchecked Sendable {
     /// Keras weight name within its layer, e.g. `recurrent_kernel`.
     public let name: String
     /// The weight itself. Its shape is fixed at creation: assigning a tensor of another shape
     /// traps (use `assign(_:layer:)` for a checked, throwing assignment).
     public var value: Tensor {
-        get {
-            if deferred != nil { applyDeferredUpdates() }
-            return storedValue
-        }
+        get { storedValue }
         _modify {
-            if deferred != nil { applyDeferredUpdates() }
             version &+= 1
             yield &storedValue
             precondition(storedValue.shape == shape, "Parameter \(name): shape \(storedValue.shape), expected \(shape)")
         }
     }
     private var storedValue: Tensor
-    /// Updates an optimizer has deferred (see `DeferredRowUpdates`); any read or write of
-    /// `value` applies them first, so no one outside the optimizer and the layer that owns the
-    /// weight ever sees a weight that lags.
-    var deferred: DeferredRowUpdates?
-    /// The number of weights, without applying deferred updates.
+    /// The number of weights.
     var count: Int { storedValue.count }
     /// Changes whenever `value` may have been written (an optimizer step, `assign`, a load), so
     /// that a cache derived from the weight (see `RecurrentLayer`'s token projection) knows it
@@ -34,70 +30,46 @@ public final class Parameter: @unchecked Sendable {
     public private(set) var version = 0
     /// The Keras shape of the weight.
     public let shape: [Int]
-    /// dLoss/dValue from the last `backward`, the same shape as `value` (another shape traps).
-    public var gradient: Tensor {
+    /// dLoss/dValue from the last `backward` as that layer produced it: dense, or by rows for an
+    /// `Embedding` table (`RowGradient`). Optimizers read this. Assigning one of another shape traps.
+    public var typedGradient: Gradient {
         get { storedGradient }
-        _modify {
-            // A write the owning layer does not describe: the gradient is dense from now on,
-            // and the per-occurrence squares no longer describe it.
-            rowIsTouched = nil
-            gradientSquares = nil
-            yield &storedGradient
-            precondition(storedGradient.shape == shape, "Parameter \(name): gradient shape \(storedGradient.shape), expected \(shape)")
+        set {
+            let s: [Int]
+            switch newValue {
+            case .dense(let t): s = t.shape
+            case .rows(let r): s = r.shape
+            }
+            precondition(s == shape, "Parameter \(name): gradient shape \(s), expected \(shape)")
+            storedGradient = newValue
         }
     }
-    private var storedGradient: Tensor
+    private var storedGradient: Gradient
+    /// dLoss/dValue from the last `backward` as a dense tensor the shape of `value` (another
+    /// shape traps). Reading a row gradient this way scatters it into a new tensor; writing makes
+    /// the gradient dense (`.dense`). A dense gradient is written in place.
+    public var gradient: Tensor {
+        get { storedGradient.dense }
+        _modify {
+            var t: Tensor
+            if case .dense(let d) = storedGradient { t = d } else { t = storedGradient.dense }
+            storedGradient = .dense(Tensor(shape: [0]))  // `t` unique while it is written
+            defer {
+                precondition(t.shape == shape, "Parameter \(name): gradient shape \(t.shape), expected \(shape)")
+                storedGradient = .dense(t)
+            }
+            yield &t
+        }
+    }
     /// Whether optimizers update it (counted as trainable in a summary).
     public var trainable: Bool
-    /// For a weight whose gradient Keras's TensorFlow backend keeps as `IndexedSlices` (the
-    /// `Embedding` table): the sum, over the occurrences of each row in the batch, of each
-    /// occurrence's squared gradient; nil for weights with dense gradients.
-    ///
-    /// Keras 3 optimizers compute `ops.square(gradient)` on the slices before they are summed
-    /// into a dense tensor (keras/src/backend/tensorflow/sparse.py `elementwise_unary`, then
-    /// `elementwise_binary_union` densifies), so Adam's and RMSprop's second moments see
-    /// Σ g_occ² where a dense gradient gives (Σ g_occ)². Optimizers use this in place of the
-    /// square of `gradient` to give Keras's numbers.
-    public internal(set) var gradientSquares: Tensor?
-    /// For a gradient that is sparse by rows (the `Embedding` table): one flag per row of the
-    /// first axis, true for the rows the last `backward` wrote. Every other row of `gradient`
-    /// and of `gradientSquares` is zero, so an optimizer need not read it (Keras still decays
-    /// the slots of those rows and moves their weights; so does Recurrent). nil means dense.
-    /// Any other write to `gradient` resets it and `gradientSquares` to nil (the optimizers
-    /// then use g², as for a dense gradient), and the next `backward` rewrites every row.
-    public internal(set) var rowIsTouched: [Bool]?
 
     public init(name: String, value: Tensor, trainable: Bool = true) {
         self.name = name
         self.shape = value.shape
         self.storedValue = value
-        self.storedGradient = Tensor(shape: value.shape)
+        self.storedGradient = .dense(Tensor(shape: value.shape))
         self.trainable = trainable
-    }
-
-    /// Applies every deferred update (the weight and its optimizer slots become current).
-    func applyDeferredUpdates() {
-        guard let d = deferred else { return }
-        deferred = nil
-        d.apply(nil)
-    }
-
-    /// Brings the given rows up to date (a layer about to read only these rows).
-    func applyDeferredUpdates(rows: UnsafeBufferPointer<Int32>) {
-        deferred?.apply(rows)
-    }
-
-    /// The storage of `value` for writing, without applying deferred updates: for the optimizer
-    /// that deferred them. Counts as a write for `version`.
-    func withStorage<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
-        version &+= 1
-        return try storedValue.withUnsafeMutableBufferPointer { try body($0) }
-    }
-
-    /// The storage of `value` for reading, without applying deferred updates: for a layer that
-    /// brought the rows it reads up to date (`applyDeferredUpdates(rows:)`).
-    func withStorageForReading<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try storedValue.withUnsafeBufferPointer(body)
     }
 
     /// Replaces the value, checking the shape.
@@ -108,25 +80,6 @@ public final class Parameter: @unchecked Sendable {
                 where: "\(layer).\(name)", expected: "shape \(value.shape)", found: "shape \(newValue.shape)")
         }
         value = newValue
-    }
-}
-
-/// Updates of some rows of a weight that an optimizer has put off (Adam on an Embedding table:
-/// the rows a batch did not use), with the means to apply them: `apply(nil)` brings every row
-/// up to date, `apply(rows)` only those. Applying them gives bit for bit the weights and slots
-/// that updating every row at every step gives.
-///
-/// The optimizer is held weakly; it applies what is still pending when it is deinitialised,
-/// and `fit` applies everything when it ends. Reading a weight with updates pending writes it,
-/// so such reads must not run on several threads at once (after `fit`, nothing is pending).
-final class DeferredRowUpdates {
-    /// The optimizer that deferred the updates (weak: it applies what is pending when it goes).
-    weak var owner: AnyObject?
-    let apply: (_ rows: UnsafeBufferPointer<Int32>?) -> Void
-
-    init(owner: AnyObject, apply: @escaping (_ rows: UnsafeBufferPointer<Int32>?) -> Void) {
-        self.owner = owner
-        self.apply = apply
     }
 }
 

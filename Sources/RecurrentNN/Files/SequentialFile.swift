@@ -3,12 +3,12 @@ import Foundation
 extension Sequential {
     /// Every weight with its name in model files, in model order (Keras's `model.weights`):
     /// `<layer>/<weight>` (`lstm/kernel`), and `<layer>/<direction layer>/<weight>` inside a
-    /// `Bidirectional` (`bidirectional/forward_lstm/kernel`, then the `backward_lstm` ones).
-    /// `layer` is the name of the model's layer that holds it.
+    /// `LayerWrapper` such as `Bidirectional` (`bidirectional/forward_lstm/kernel`, then the
+    /// `backward_lstm` ones). `layer` is the name of the model's layer that holds it.
     public var namedParameters: [(name: String, layer: String, parameter: Parameter)] {
         layers.flatMap { layer -> [(name: String, layer: String, parameter: Parameter)] in
-            if let b = layer as? Bidirectional {
-                return [b.forwardLayer, b.backwardLayer].flatMap { inner in
+            if let b = layer as? any LayerWrapper {
+                return b.wrappedLayers.flatMap { inner in
                     inner.parameters.map { ("\(b.name)/\(inner.name)/\($0.name)", b.name, $0) }
                 }
             }
@@ -38,6 +38,9 @@ extension Sequential {
     /// - Throws: `notBuilt` before `build`.
     public func modelFile() throws -> ModelFile {
         guard let architecture else { throw RecurrentError.notBuilt(layer: name) }
+        // Weights are current outside a training loop; inside one (a callback saving), what the
+        // optimizer held back is applied first.
+        compiled?.optimizer.synchronize(parameters)
         return ModelFile(architecture: architecture, weights: namedParameters.map { ($0.name, $0.parameter.value) })
     }
 

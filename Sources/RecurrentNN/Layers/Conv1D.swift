@@ -235,9 +235,8 @@ public final class Conv1D: Layer {
         }
         let inputShape = x.shape
         let batch = inputShape[0], steps = inputShape[1], c = inputShape[2]
-        let out = y.shape[1], f = filters, k = kernelSize, s = strides, width = k * c
-        let rows = batch * out, left = lastLeftPad
-        let geometry = Geometry(steps: steps, channels: c, out: out, kernelSize: k, strides: s, left: left)
+        let out = y.shape[1], f = filters, rows = batch * out
+        let geometry = Geometry(steps: steps, channels: c, out: out, kernelSize: kernelSize, strides: strides, left: lastLeftPad)
 
         var dz = gradOutput
         if activation != .linear {
@@ -252,11 +251,26 @@ public final class Conv1D: Layer {
                 bias.gradient.withUnsafeMutableBufferPointer { gb in
                     let g = gBuf.baseAddress!, gb = gb.baseAddress!
                     gb.update(from: g, count: f)
-                    for r in 1..<max(1, rows) { addRow(gb, g + r * f, f) }
+                    for r in 1..<max(1, rows) { VectorMath.addRow(g + r * f, into: gb, f) }
                 }
             }
         }
 
+        guard needsInputGradient else {
+            backpropagate(dz, x: x, kernel: kernel, geometry: geometry, out: out, dx: nil)
+            return nil
+        }
+        let dx = [Float](unsafeUninitializedCapacity: x.count) { dxBuf, initialized in
+            backpropagate(dz, x: x, kernel: kernel, geometry: geometry, out: out, dx: dxBuf.baseAddress!)
+            initialized = x.count
+        }
+        return Tensor(uncheckedShape: inputShape, data: dx)
+    }
+
+    /// dKernel = colsᵀ · dZ into `kernel.gradient`, and dX into `dx` when given (see below).
+    private func backpropagate(_ dz: Tensor, x: Tensor, kernel: Parameter, geometry: Geometry, out: Int,
+                               dx: UnsafeMutablePointer<Float>?) {
+        let batch = x.shape[0], c = x.shape[2], f = filters, width = kernelSize * c
         // Workers own whole samples (their dX rows never overlap). Each accumulates dKernel over
         // its samples in a private (k·c, f) buffer, worker 0 straight into kernel.gradient:
         // dKernel += colsᵀ (k·c, chunk) · dZ (chunk, f), cols rebuilt chunk by chunk from x.
@@ -271,52 +285,41 @@ public final class Conv1D: Layer {
         if partials.count < (parts.count - 1) * width * f {
             partials = [Float](repeating: 0, count: (parts.count - 1) * width * f)
         }
-        func run(dx: UnsafeMutablePointer<Float>?) {
-            let dxp = UnsafeSendable(dx)
-            scratch.withUnsafeMutableBufferPointer { scratchBuf in
-                partials.withUnsafeMutableBufferPointer { partialBuf in
-                    kernel.gradient.withUnsafeMutableBufferPointer { gkBuf in
-                        x.withUnsafeBufferPointer { xBuf in
-                            dz.withUnsafeBufferPointer { gBuf in
-                                kernel.value.withUnsafeBufferPointer { wBuf in
-                                    let sp = UnsafeSendable(scratchBuf.baseAddress!)
-                                    let pp = UnsafeSendable(partialBuf.baseAddress)
-                                    let gkp = UnsafeSendable(gkBuf.baseAddress!)
-                                    let xp = UnsafeSendable(xBuf.baseAddress!), gp = UnsafeSendable(gBuf.baseAddress!)
-                                    let wp = UnsafeSendable(wBuf.baseAddress!)
-                                    Parallel.forEach(parts.count) { w in
-                                        let cols = sp.value + w * chunk * width
-                                        let dw = w == 0 ? gkp.value : pp.value! + (w - 1) * width * f
-                                        let rowEnd = parts[w].upperBound * out
-                                        var r0 = parts[w].lowerBound * out
-                                        var beta: Float = 0
-                                        while r0 < rowEnd {
-                                            let r1 = min(r0 + chunk, rowEnd)
-                                            geometry.im2col(x: xp.value, rows: r0..<r1, into: cols)
-                                            BLAS.gemm(transA: true, m: width, n: f, k: r1 - r0, a: cols, lda: width,
-                                                      b: gp.value + r0 * f, ldb: f, beta: beta, c: dw, ldc: f)
-                                            beta = 1
-                                            r0 = r1
-                                        }
-                                        guard let dx = dxp.value else { return }
-                                        for b in parts[w] {
-                                            let dxb = dx + b * steps * c
-                                            dxb.initialize(repeating: 0, count: steps * c)
-                                            for t in 0..<k {
-                                                let (o0, o1) = geometry.outputRange(tap: t)
-                                                if o0 >= o1 { continue }
-                                                BLAS.gemm(
-                                                    transB: true, m: o1 - o0, n: c, k: f,
-                                                    a: gp.value + (b * out + o0) * f, lda: f,
-                                                    b: wp.value + t * c * f, ldb: f, beta: 1,
-                                                    c: dxb + (o0 * s + t - left) * c, ldc: s * c)
-                                            }
-                                        }
+        let dxp = UnsafeSendable(dx)
+        scratch.withUnsafeMutableBufferPointer { scratchBuf in
+            partials.withUnsafeMutableBufferPointer { partialBuf in
+                kernel.gradient.withUnsafeMutableBufferPointer { gkBuf in
+                    x.withUnsafeBufferPointer { xBuf in
+                        dz.withUnsafeBufferPointer { gBuf in
+                            kernel.value.withUnsafeBufferPointer { wBuf in
+                                let sp = UnsafeSendable(scratchBuf.baseAddress!)
+                                let pp = UnsafeSendable(partialBuf.baseAddress)
+                                let gkp = UnsafeSendable(gkBuf.baseAddress!)
+                                let xp = UnsafeSendable(xBuf.baseAddress!), gp = UnsafeSendable(gBuf.baseAddress!)
+                                let wp = UnsafeSendable(wBuf.baseAddress!)
+                                Parallel.forEach(parts.count) { w in
+                                    let cols = sp.value + w * chunk * width
+                                    let dw = w == 0 ? gkp.value : pp.value! + (w - 1) * width * f
+                                    let rowEnd = parts[w].upperBound * out
+                                    var r0 = parts[w].lowerBound * out
+                                    var beta: Float = 0
+                                    while r0 < rowEnd {
+                                        let r1 = min(r0 + chunk, rowEnd)
+                                        geometry.im2col(x: xp.value, rows: r0..<r1, into: cols)
+                                        BLAS.gemm(transA: true, m: width, n: f, k: r1 - r0, a: cols, lda: width,
+                                                  b: gp.value + r0 * f, ldb: f, beta: beta, c: dw, ldc: f)
+                                        beta = 1
+                                        r0 = r1
                                     }
-                                    // dKernel = Σ over workers.
-                                    for w in 1..<max(1, parts.count) {
-                                        addRow(gkp.value, pp.value! + (w - 1) * width * f, width * f)
+                                    guard let dx = dxp.value else { return }
+                                    for b in parts[w] {
+                                        Self.inputGradient(dz: gp.value + b * out * f, kernel: wp.value, filters: f,
+                                                           geometry: geometry, into: dx + b * geometry.steps * c)
                                     }
+                                }
+                                // dKernel = Σ over workers.
+                                for w in 1..<max(1, parts.count) {
+                                    VectorMath.addRow(pp.value! + (w - 1) * width * f, into: gkp.value, width * f)
                                 }
                             }
                         }
@@ -324,15 +327,22 @@ public final class Conv1D: Layer {
                 }
             }
         }
-        guard needsInputGradient else {
-            run(dx: nil)
-            return nil
+    }
+
+
+    /// dX of one sample `(steps, channels)` from its dZ `(out, filters)`: for each tap t, the
+    /// output steps o whose input step p = o·s + t − left lies inside the sequence get
+    /// dZ[o, :] · kernel[t]ᵀ added at dX[p, :] (one GEMM per tap, rows of stride s·c).
+    private static func inputGradient(dz: UnsafePointer<Float>, kernel: UnsafePointer<Float>, filters f: Int, geometry: Geometry,
+                                      into dx: UnsafeMutablePointer<Float>) {
+        let c = geometry.channels, s = geometry.strides
+        dx.initialize(repeating: 0, count: geometry.steps * c)
+        for t in 0..<geometry.kernelSize {
+            let (o0, o1) = geometry.outputRange(tap: t)
+            if o0 >= o1 { continue }
+            BLAS.gemm(transB: true, m: o1 - o0, n: c, k: f, a: dz + o0 * f, lda: f, b: kernel + t * c * f, ldb: f, beta: 1,
+                      c: dx + (o0 * s + t - geometry.left) * c, ldc: s * c)
         }
-        let dx = [Float](unsafeUninitializedCapacity: x.count) { dxBuf, initialized in
-            run(dx: dxBuf.baseAddress!)
-            initialized = x.count
-        }
-        return Tensor(uncheckedShape: inputShape, data: dx)
     }
 }
 
@@ -370,19 +380,5 @@ private struct Geometry {
         let lastP = steps - 1 - t + left
         let o1 = lastP < 0 ? 0 : min(out, lastP / strides + 1)
         return (o0, o1)
-    }
-}
-
-/// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time.
-@inline(__always)
-private func addRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    var j = 0
-    while j + 16 <= n {
-        VectorMath.store(VectorMath.load(dst + j) + VectorMath.load(src + j), dst + j)
-        j += 16
-    }
-    while j < n {
-        dst[j] += src[j]
-        j += 1
     }
 }

@@ -11,7 +11,7 @@
 /// - Backward (with `dZ = activation'(dY)`): `dKernel = Xᵀ · dZ`, `dBias = Σ_rows dZ`,
 ///   `dX = dZ · kernelᵀ`, all products through `BLAS.gemmParallel`. Softmax differentiates
 ///   over the last axis (`Activation.backward`).
-public final class Dense: Layer {
+public final class Dense: Layer, LogitsProducingLayer {
     public var name: String
     public let typeName = "Dense"
     /// Number of output features.
@@ -179,9 +179,9 @@ public final class Dense: Layer {
     /// (the logits), skipping the activation: a loss computed from logits (sigmoid or softmax
     /// cross-entropy) passes `p − y` here, as Keras does on the TensorFlow backend.
     /// - Throws: as `backward(_:needsInputGradient:)`.
-    public func backward(fromPreActivation dz: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        let (kernel, x, y) = try cacheForBackward(gradientShape: dz.shape)
-        return backwardLinear(dz, kernel: kernel, x: x, y: y, needsInputGradient: needsInputGradient)
+    public func backward(fromPreActivation gradLogits: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        let (kernel, x, y) = try cacheForBackward(gradientShape: gradLogits.shape)
+        return backwardLinear(gradLogits, kernel: kernel, x: x, y: y, needsInputGradient: needsInputGradient)
     }
 
     /// The kernel and the last forward's input and output, after checking that a forward came
@@ -216,7 +216,7 @@ public final class Dense: Layer {
                 bias.gradient.withUnsafeMutableBufferPointer { gb in
                     let gb = gb.baseAddress!
                     gb.update(from: g, count: n)
-                    for r in 1..<max(1, rows) { addRow(gb, g + r * n, n) }
+                    for r in 1..<max(1, rows) { VectorMath.addRow(g + r * n, into: gb, n) }
                 }
             }
         }
@@ -233,19 +233,5 @@ public final class Dense: Layer {
             initialized = rows * inF
         }
         return Tensor(uncheckedShape: x.shape, data: dx)
-    }
-}
-
-/// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time.
-@inline(__always)
-private func addRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    var j = 0
-    while j + 16 <= n {
-        VectorMath.store(VectorMath.load(dst + j) + VectorMath.load(src + j), dst + j)
-        j += 16
-    }
-    while j < n {
-        dst[j] += src[j]
-        j += 1
     }
 }

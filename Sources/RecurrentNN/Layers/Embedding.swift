@@ -9,13 +9,14 @@
 /// - Mask: with `maskZero`, `outputMask` is `(batch, timesteps)` holding 1 where the id is not 0
 ///   (Keras `compute_mask`: `not_equal(inputs, 0)`); without it the layer produces no mask, and
 ///   an incoming mask is ignored (Keras sets `supports_masking = mask_zero`).
-/// - Backward: `embeddings.gradient[r, :] = Σ over positions holding id r of gradOutput[b, t, :]`.
-///   The gradient is dense but only the rows used by the last batch are non-zero: backward
-///   re-zeroes the rows it touched last time and scatter-adds the new ones, so its cost is
-///   `O(batch · timesteps · outputDim)`, never `O(inputDim · outputDim)` (but for the first
-///   backward, and the first after the gradient was written from outside, which zero it all).
-///   There is no input gradient (token ids are not differentiable); `backward` returns nil.
-public final class Embedding: Layer {
+/// - Backward: a row gradient (`RowGradient`, Keras's `IndexedSlices` summed per row): for each
+///   row r the batch used, `Σ over positions holding id r of gradOutput[b, t, :]` and the sum of
+///   the squares of those positions' gradients. Its cost is `O(batch · timesteps · outputDim)`,
+///   never `O(inputDim · outputDim)`. There is no input gradient (token ids are not
+///   differentiable); `backward` returns nil.
+/// - Training: the optimizer may hold updates of rows a batch did not use back (Adam); forward
+///   brings the rows it reads up to date through `pendingRowUpdates` first (`RowReadingLayer`).
+public final class Embedding: Layer, RowReadingLayer, TokenInputLayer {
     public var name: String
     public let typeName = "Embedding"
     /// Vocabulary size: ids run over `0..<inputDim`.
@@ -32,16 +33,21 @@ public final class Embedding: Layer {
     public var parameters: [Parameter] { embeddings.map { [$0] } ?? [] }
     public var isBuilt: Bool { embeddings != nil }
 
-    /// The distinct rows that the last `backward` wrote into `embeddings.gradient` (every other
-    /// row of the gradient is zero), in order of first use. A sparse optimiser may read it.
+    /// The distinct rows that the last `backward` gave a gradient (every other row of the
+    /// gradient is zero), in order of first use in the batch.
     public private(set) var touchedRows: [Int] = []
+    /// The optimizer of the training loop in progress, which may hold updates of some rows
+    /// back; nil outside one (see `RowReadingLayer`).
+    public var pendingRowUpdates: (any Optimizer)?
+    /// Token ids run over `0..<inputDim` (`TokenInputLayer`).
+    public var tokenCount: Int { inputDim }
 
     // Forward cache: the ids of the last batch, as Int32, and its shape.
     private(set) var ids: [Int32] = []
     private var lastShape: [Int]?
-    // One flag per vocabulary row, set while the row is in `touchedRows` (allocated at build);
-    // lent to `embeddings.rowIsTouched` between backwards.
-    private var rowIsTouched: [Bool] = []
+    // Per vocabulary row, its index in the row gradient being built, -1 outside `backward`
+    // (allocated at build).
+    private var slotOfRow: [Int32] = []
 
     /// `build` throws `RecurrentError.invalidConfiguration` when `inputDim` or `outputDim` is not positive.
     public init(
@@ -90,7 +96,7 @@ public final class Embedding: Layer {
         try Check.weightShape([inputDim, outputDim], layer: name)
         embeddings = Parameter(
             name: "embeddings", value: embeddingsInitializer.make([inputDim, outputDim], rng: &rng))
-        rowIsTouched = [Bool](repeating: false, count: inputDim)
+        slotOfRow = [Int32](repeating: -1, count: inputDim)
         touchedRows = []
     }
 
@@ -112,12 +118,12 @@ public final class Embedding: Layer {
         guard let table = embeddings else { throw RecurrentError.notBuilt(layer: name) }
         try readIDs(input)
         let n = input.count, d = outputDim
-        // Rows whose optimizer updates were deferred (see `DeferredRowUpdates`) are brought up
-        // to date first; only these rows are read.
-        if table.deferred != nil { ids.withUnsafeBufferPointer { table.applyDeferredUpdates(rows: $0) } }
+        // Rows whose updates the optimizer held back are brought up to date first; only these
+        // rows are read.
+        if let pending = pendingRowUpdates { ids.withUnsafeBufferPointer { pending.synchronize(table, rows: $0) } }
         // Gather: one memcpy of `outputDim` floats per position into uninitialised storage.
         let data = [Float](unsafeUninitializedCapacity: n * d) { out, initialized in
-            table.withStorageForReading { e in
+            table.value.withUnsafeBufferPointer { e in
                 ids.withUnsafeBufferPointer { idp in
                     let src = e.baseAddress!, dst = out.baseAddress!
                     for i in 0..<n {
@@ -176,8 +182,9 @@ public final class Embedding: Layer {
         return m
     }
 
-    /// Scatter-adds `gradOutput` `(batch, timesteps, outputDim)` into the rows of
-    /// `embeddings.gradient` used by the last forward. Returns nil (ids have no gradient).
+    /// Sums `gradOutput` `(batch, timesteps, outputDim)` by token id into a row gradient of
+    /// `embeddings` (`RowGradient`: the rows used by the last forward, ascending, their sums and
+    /// their per-occurrence squares). Returns nil (ids have no gradient).
     /// - Throws: `shapeMismatch` when `gradOutput` is not the shape of the last output;
     ///   `invalidConfiguration` when no forward came first.
     public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
@@ -190,60 +197,59 @@ public final class Embedding: Layer {
                 where: "\(name) backward", expected: "a gradient of shape \(shape + [outputDim])",
                 found: "shape \(gradOutput.shape)")
         }
+        let rows = assignSlots()
+        let (values, squares) = sumBySlot(gradOutput, slots: rows.count)
+        for r in rows { slotOfRow[Int(r)] = -1 }
+        table.typedGradient = .rows(RowGradient(shape: table.shape, rows: rows, values: values, squares: squares))
+        return nil
+    }
+
+    /// Fills `touchedRows` (first-use order) and gives each its slot, in ascending row order;
+    /// returns the rows in that order.
+    private func assignSlots() -> [Int32] {
+        touchedRows.removeAll(keepingCapacity: true)
+        slotOfRow.withUnsafeMutableBufferPointer { slot in
+            for id in ids where slot[Int(id)] < 0 {
+                slot[Int(id)] = 0
+                touchedRows.append(Int(id))
+            }
+        }
+        let rows = touchedRows.map { Int32($0) }.sorted()
+        for (k, r) in rows.enumerated() { slotOfRow[Int(r)] = Int32(k) }
+        return rows
+    }
+
+    /// The sums by slot of `gradOutput`'s rows and of their squares, each `(slots, outputDim)`.
+    /// The slots are split into one range per core: each slot is written by one thread, in the
+    /// order of its occurrences, so the sums do not depend on the split.
+    private func sumBySlot(_ gradOutput: Tensor, slots k: Int) -> (Tensor, Tensor) {
         let d = outputDim, n = ids.count
-        // Only the rows the previous backward wrote are non-zero, unless the gradient was written
-        // from outside since then (which resets `rowIsTouched`): then every row is zeroed.
-        let onlyTouchedRowsWritten = table.rowIsTouched != nil
-        if table.gradientSquares == nil { table.gradientSquares = Tensor(shape: table.shape) }
-        var squares = table.gradientSquares!
-        table.gradientSquares = nil  // unique while it is written
-        // The vocabulary is split into one id range per core: each row is written by one thread,
-        // in the order of its occurrences, so the sums do not depend on the split. Random rows
-        // of two 14 MB tables (NSMC) miss the caches; two threads keep twice the misses in flight.
-        let parts = n >= 512 ? Parallel.ranges(inputDim) : [0..<inputDim]
-        let previous = touchedRows
-        // Per part: the positions (in `ids`) of the first use of each row it wrote, ascending.
-        var firstUses = [[Int]](repeating: [], count: parts.count)
+        let parts = n >= 512 ? Parallel.ranges(k) : [0..<k]
+        var values = [Float](repeating: 0, count: k * d), squares = [Float](repeating: 0, count: k * d)
+        var seen = [Bool](repeating: false, count: k)
         gradOutput.withUnsafeBufferPointer { gb in
-            table.gradient.withUnsafeMutableBufferPointer { gwb in
-                squares.withUnsafeMutableBufferPointer { sqb in
-                    rowIsTouched.withUnsafeMutableBufferPointer { fb in
+            values.withUnsafeMutableBufferPointer { vb in
+                squares.withUnsafeMutableBufferPointer { sb in
+                    seen.withUnsafeMutableBufferPointer { fb in
                         ids.withUnsafeBufferPointer { idb in
-                            previous.withUnsafeBufferPointer { pb in
-                                firstUses.withUnsafeMutableBufferPointer { fub in
-                                    let ctx = UnsafeSendable((gwb.baseAddress!, gb.baseAddress!, sqb.baseAddress!,
-                                                              fb.baseAddress!, idb.baseAddress!, pb, fub.baseAddress!))
-                                    Parallel.forEach(parts.count) { w in
-                                        let (gw, g, sq, flags, idp, prev, fu) = ctx.value
-                                        let range = parts[w]
-                                        for r in prev where range.contains(r) {
-                                            flags[r] = false
-                                            if onlyTouchedRowsWritten {
-                                                (gw + r * d).update(repeating: 0, count: d)
-                                                (sq + r * d).update(repeating: 0, count: d)
-                                            }
+                            slotOfRow.withUnsafeBufferPointer { slb in
+                                let ctx = UnsafeSendable((vb.baseAddress!, sb.baseAddress!, gb.baseAddress!, fb.baseAddress!,
+                                                          idb.baseAddress!, slb.baseAddress!))
+                                Parallel.forEach(parts.count) { w in
+                                    let (v, sq, g, seen, idp, slot) = ctx.value
+                                    let range = parts[w]
+                                    for i in 0..<n {
+                                        let s = Int(slot[Int(idp[i])])
+                                        guard range.contains(s) else { continue }
+                                        let row = v + s * d, square = sq + s * d, src = g + i * d
+                                        if !seen[s] {
+                                            seen[s] = true
+                                            row.update(from: src, count: d)
+                                            for j in 0..<d { square[j] = src[j] * src[j] }
+                                        } else {
+                                            VectorMath.addRow(src, into: row, d)
+                                            for j in 0..<d { square[j] += src[j] * src[j] }
                                         }
-                                        if !onlyTouchedRowsWritten {
-                                            let lo = range.lowerBound * d
-                                            (gw + lo).update(repeating: 0, count: range.count * d)
-                                            (sq + lo).update(repeating: 0, count: range.count * d)
-                                        }
-                                        var first: [Int] = []
-                                        for i in 0..<n {
-                                            let r = Int(idp[i])
-                                            guard range.contains(r) else { continue }
-                                            let row = gw + r * d, src = g + i * d
-                                            if !flags[r] {
-                                                flags[r] = true
-                                                first.append(i)
-                                                row.update(from: src, count: d)
-                                                squareInto(sq + r * d, src, d)
-                                            } else {
-                                                addInPlace(row, src, d)
-                                                addSquareInPlace(sq + r * d, src, d)
-                                            }
-                                        }
-                                        fu[w] = first
                                     }
                                 }
                             }
@@ -252,46 +258,6 @@ public final class Embedding: Layer {
                 }
             }
         }
-        // `touchedRows` in order of first use: merge the parts' ascending position lists.
-        touchedRows.removeAll(keepingCapacity: true)
-        var heads = [Int](repeating: 0, count: parts.count)
-        while true {
-            var best = -1
-            for w in 0..<parts.count where heads[w] < firstUses[w].count {
-                if best < 0 || firstUses[w][heads[w]] < firstUses[best][heads[best]] { best = w }
-            }
-            if best < 0 { break }
-            touchedRows.append(Int(ids[firstUses[best][heads[best]]]))
-            heads[best] += 1
-        }
-        table.gradientSquares = squares
-        table.rowIsTouched = rowIsTouched  // after the writes to `gradient`, which reset it
-        return nil
-    }
-}
-
-/// `dst[0..<n] = src[0..<n]²`.
-@inline(__always)
-private func squareInto(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    for j in 0..<n { dst[j] = src[j] * src[j] }
-}
-
-/// `dst[0..<n] += src[0..<n]²`.
-@inline(__always)
-private func addSquareInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    for j in 0..<n { dst[j] += src[j] * src[j] }
-}
-
-/// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time.
-@inline(__always)
-private func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    var j = 0
-    while j + 16 <= n {
-        VectorMath.store(VectorMath.load(dst + j) + VectorMath.load(src + j), dst + j)
-        j += 16
-    }
-    while j < n {
-        dst[j] += src[j]
-        j += 1
+        return (Tensor(uncheckedShape: [k, d], data: values), Tensor(uncheckedShape: [k, d], data: squares))
     }
 }

@@ -1,23 +1,22 @@
-/// Keras `GlobalMaxPooling1D` (keras/src/layers/pooling/global_max_pooling1d.py): the maximum
-/// over all steps, per feature.
+/// A pooling over every step of `(batch, steps, features)` to `(batch, features)` (Keras's
+/// global poolings, keepdims false, channels last), the reduction given by `Reduction`:
+/// `GlobalMaxPooling1D` and `GlobalAveragePooling1D`. No weights; the output has no mask.
 ///
-/// - Input: `(batch, steps, features)`. Output: `(batch, features)` (Keras `keepdims=False`).
-/// - Mask: Keras's GlobalMaxPooling1D does not support masking: the mask is **ignored** (padded
-///   steps take part in the maximum) and the output has no mask.
-/// - Backward: each output's gradient goes to the step that held the maximum, the first on ties.
-/// - No weights.
-public final class GlobalMaxPooling1D: Layer {
+/// Errors: `shapeMismatch` for an input that is not `(batch, steps, builtFeatures)` or empty, a
+/// bad mask, or a gradient that is not `(batch, features)` of the last input; `nonFinite` for
+/// NaN/Inf; `invalidConfiguration` for a backward before any forward.
+public final class GlobalPooling1D<Reduction: GlobalPoolingReduction>: Layer {
     public var name: String
-    public let typeName = "GlobalMaxPooling1D"
+    /// `GlobalMaxPooling1D` or `GlobalAveragePooling1D`.
+    public var typeName: String { Reduction.typeName }
     public var parameters: [Parameter] { [] }
     public private(set) var isBuilt = false
     private var builtFeatures: Int?
-
-    // Forward cache: the winning step of each (sample, feature); the input shape.
-    private var argmax: [Int32] = []
+    // Forward cache: what the reduction keeps for backward; the input shape.
+    private var reduction = Reduction()
     private var lastInputShape: [Int]?
 
-    public init(name: String = "global_max_pooling1d") {
+    public init(name: String = Reduction.defaultName) {
         self.name = name
     }
 
@@ -28,8 +27,8 @@ public final class GlobalMaxPooling1D: Layer {
     /// Rebuilds the layer from `config`.
     /// - Throws: `invalidConfiguration` naming the layer and the key that is invalid.
     public convenience init(config: [String: JSONValue]) throws {
-        let r = ConfigReader(typeName: "GlobalMaxPooling1D", config: config)
-        try self.init(name: r.name(default: "global_max_pooling1d"))
+        let r = ConfigReader(typeName: Reduction.typeName, config: config)
+        try self.init(name: r.name(default: Reduction.defaultName))
         _ = try r.trainable()
         try r.finish()
     }
@@ -43,13 +42,90 @@ public final class GlobalMaxPooling1D: Layer {
 
     /// `(steps, features)` → `(features)`.
     public func outputShape(inputShape: [Int]) throws -> [Int] {
-        try globalPoolingOutputShape(inputShape, builtFeatures: builtFeatures, layer: name)
+        guard inputShape.count == 2, inputShape[0] > 0, inputShape[1] > 0,
+              builtFeatures == nil || builtFeatures == inputShape[1]
+        else {
+            throw RecurrentError.shapeMismatch(
+                where: name, expected: "an input shape (steps, \(builtFeatures.map(String.init) ?? "features"))",
+                found: kerasShapeString(inputShape))
+        }
+        return [inputShape[1]]
     }
 
-    /// `(batch, steps, features)` → `(batch, features)`. `mask` is ignored, as in Keras.
-    /// - Throws: `shapeMismatch` for another rank or feature count; `nonFinite` for NaN/Inf.
+    /// `(batch, steps, features)` → `(batch, features)` (see `Reduction`).
+    /// - Throws: `shapeMismatch` for another rank, feature count or mask shape; `nonFinite`.
     public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
-        try checkGlobalPoolingInput(input, builtFeatures: builtFeatures, layer: name)
+        try Check.rank(input, 3, layer: name, meaning: "(batch, steps, features)")
+        if let builtFeatures { try Check.lastAxis(input, builtFeatures, layer: name) }
+        guard input.count > 0 else {
+            throw RecurrentError.shapeMismatch(where: name, expected: "a non-empty input", found: "shape \(input.shape)")
+        }
+        try Check.finite(input, layer: name)
+        if Reduction.readsMask { try Check.mask(mask, for: input, layer: name) }
+        let output = reduction.forward(input, mask: Reduction.readsMask ? mask : nil)
+        lastInputShape = input.shape
+        return output
+    }
+
+    /// The mask stops here, as in Keras.
+    public func outputMask(input: Tensor, mask: Tensor?) -> Tensor? { nil }
+
+    /// Spreads `gradOutput` `(batch, features)` back over the steps (see `Reduction`); returns
+    /// `(batch, steps, features)`.
+    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
+        guard let shape = lastInputShape else {
+            throw RecurrentError.invalidConfiguration(where: name, message: "backward called before forward")
+        }
+        guard gradOutput.shape == [shape[0], shape[2]] else {
+            throw RecurrentError.shapeMismatch(
+                where: "\(name) backward", expected: "a gradient of shape \([shape[0], shape[2]])",
+                found: "shape \(gradOutput.shape)")
+        }
+        guard needsInputGradient else { return nil }
+        return reduction.backward(gradOutput, inputShape: shape)
+    }
+}
+
+/// The reduction over steps of a `GlobalPooling1D`, with what its backward needs from the last
+/// forward. Shapes: input `(batch, steps, features)`, output and gradient `(batch, features)`.
+public protocol GlobalPoolingReduction {
+    /// The Keras class name of the layer (`GlobalMaxPooling1D`).
+    static var typeName: String { get }
+    /// The layer's default name (`global_max_pooling1d`).
+    static var defaultName: String { get }
+    /// Whether the mask takes part (else it is ignored, as Keras's layer does).
+    static var readsMask: Bool { get }
+    init()
+    /// Reduces a checked, non-empty `input`; `mask` `(batch, steps)` when `readsMask`.
+    mutating func forward(_ input: Tensor, mask: Tensor?) -> Tensor
+    /// dLoss/dInput `(inputShape)` from dLoss/dOutput, after the last `forward`.
+    func backward(_ gradOutput: Tensor, inputShape: [Int]) -> Tensor
+}
+
+/// Keras `GlobalMaxPooling1D` (keras/src/layers/pooling/global_max_pooling1d.py): the maximum
+/// over all steps, per feature. Keras's layer does not support masking: the mask is
+/// **ignored** (padded steps take part in the maximum). Backward: each output's gradient goes
+/// to the step that held the maximum, the first on ties.
+public typealias GlobalMaxPooling1D = GlobalPooling1D<MaxOverSteps>
+
+/// Keras `GlobalAveragePooling1D` (keras/src/layers/pooling/global_average_pooling1d.py): the
+/// mean over steps, per feature, counting only unmasked steps. Without a mask
+/// `y[b] = Σ_t x[b, t] / steps`; with one, `y[b] = Σ_t m[b, t]·x[b, t] / Σ_t m[b, t]` (Keras
+/// `supports_masking = True`). A sample whose steps are all masked: Keras divides 0 by 0 and
+/// returns NaN; Recurrent returns 0 for it (and a zero gradient) so one empty sequence cannot
+/// poison a batch. Backward: `dX[b, t] = m[b, t] · dY[b] / Σ_t m[b, t]`.
+public typealias GlobalAveragePooling1D = GlobalPooling1D<MeanOverSteps>
+
+/// The maximum over steps (`GlobalMaxPooling1D`); keeps the winning step of each (sample, feature).
+public struct MaxOverSteps: GlobalPoolingReduction {
+    public static let typeName = "GlobalMaxPooling1D"
+    public static let defaultName = "global_max_pooling1d"
+    public static let readsMask = false
+    private var argmax: [Int32] = []
+
+    public init() {}
+
+    public mutating func forward(_ input: Tensor, mask: Tensor?) -> Tensor {
         let batch = input.shape[0], steps = input.shape[1], c = input.shape[2]
         if argmax.count != batch * c { argmax = [Int32](repeating: 0, count: batch * c) }
         let data = [Float](unsafeUninitializedCapacity: batch * c) { yBuf, initialized in
@@ -68,17 +144,10 @@ public final class GlobalMaxPooling1D: Layer {
             }
             initialized = batch * c
         }
-        lastInputShape = input.shape
         return Tensor(uncheckedShape: [batch, c], data: data)
     }
 
-    /// The mask stops here, as in Keras.
-    public func outputMask(input: Tensor, mask: Tensor?) -> Tensor? { nil }
-
-    /// Routes `gradOutput` `(batch, features)` to the argmax steps; returns `(batch, steps, features)`.
-    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        let shape = try checkGlobalPoolingGradient(gradOutput, lastInputShape: lastInputShape, layer: name)
-        guard needsInputGradient else { return nil }
+    public func backward(_ gradOutput: Tensor, inputShape shape: [Int]) -> Tensor {
         let batch = shape[0], steps = shape[1], c = shape[2]
         var dx = Tensor(shape: shape)
         dx.withUnsafeMutableBufferPointer { dxBuf in
@@ -96,63 +165,17 @@ public final class GlobalMaxPooling1D: Layer {
     }
 }
 
-/// Keras `GlobalAveragePooling1D` (keras/src/layers/pooling/global_average_pooling1d.py): the
-/// mean over steps, per feature, counting only unmasked steps.
-///
-/// - Input: `(batch, steps, features)`, mask `(batch, steps)` (non-zero = real step).
-/// - Output: `(batch, features)`. Without a mask `y[b] = Σ_t x[b, t] / steps`; with one,
-///   `y[b] = Σ_t m[b, t]·x[b, t] / Σ_t m[b, t]` (Keras `supports_masking = True`: sum over the
-///   unmasked steps divided by their count).
-/// - A sample whose steps are all masked: Keras divides 0 by 0 and returns NaN; Recurrent returns
-///   0 for it (and a zero gradient) so one empty sequence cannot poison a batch.
-/// - The output has no mask (Keras `compute_mask` returns None).
-/// - Backward: `dX[b, t] = m[b, t] · dY[b] / Σ_t m[b, t]`.
-/// - No weights.
-public final class GlobalAveragePooling1D: Layer {
-    public var name: String
-    public let typeName = "GlobalAveragePooling1D"
-    public var parameters: [Parameter] { [] }
-    public private(set) var isBuilt = false
-    private var builtFeatures: Int?
-
-    // Forward cache: the weight of each (sample, step) in the mean (mask / count); the input shape.
+/// The mean over the unmasked steps (`GlobalAveragePooling1D`); keeps the weight of each
+/// (sample, step) in the mean (mask / count).
+public struct MeanOverSteps: GlobalPoolingReduction {
+    public static let typeName = "GlobalAveragePooling1D"
+    public static let defaultName = "global_average_pooling1d"
+    public static let readsMask = true
     private var weights: [Float] = []
-    private var lastInputShape: [Int]?
 
-    public init(name: String = "global_average_pooling1d") {
-        self.name = name
-    }
+    public init() {}
 
-    /// Keras `get_config` keys: `name`, `trainable` (Keras's `keepdims` and `data_format` are
-    /// accepted at their defaults, false and channels_last, when rebuilding).
-    public var config: [String: JSONValue] { baseConfig }
-
-    /// Rebuilds the layer from `config`.
-    /// - Throws: `invalidConfiguration` naming the layer and the key that is invalid.
-    public convenience init(config: [String: JSONValue]) throws {
-        let r = ConfigReader(typeName: "GlobalAveragePooling1D", config: config)
-        try self.init(name: r.name(default: "global_average_pooling1d"))
-        _ = try r.trainable()
-        try r.finish()
-    }
-
-    /// `inputShape` is `(steps, features)`; records the feature count.
-    public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
-        _ = try outputShape(inputShape: inputShape)
-        builtFeatures = inputShape[1]
-        isBuilt = true
-    }
-
-    /// `(steps, features)` → `(features)`.
-    public func outputShape(inputShape: [Int]) throws -> [Int] {
-        try globalPoolingOutputShape(inputShape, builtFeatures: builtFeatures, layer: name)
-    }
-
-    /// `(batch, steps, features)` → `(batch, features)`, averaging over the unmasked steps.
-    /// - Throws: `shapeMismatch` for another rank, feature count or mask shape; `nonFinite`.
-    public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
-        try checkGlobalPoolingInput(input, builtFeatures: builtFeatures, layer: name)
-        try Check.mask(mask, for: input, layer: name)
+    public mutating func forward(_ input: Tensor, mask: Tensor?) -> Tensor {
         let batch = input.shape[0], steps = input.shape[1], c = input.shape[2]
         // weights[b, t] = 1 for a counted step, 0 for a masked one (Keras casts the mask to bool).
         if weights.count != batch * steps { weights = [Float](repeating: 0, count: batch * steps) }
@@ -176,7 +199,7 @@ public final class GlobalAveragePooling1D: Layer {
                         var count = 0
                         for t in 0..<steps where wb[t] != 0 {
                             count += 1
-                            addRow(yb, xb + t * c, c)
+                            VectorMath.addRow(xb + t * c, into: yb, c)
                         }
                         if count == 0 { continue }  // all masked: 0 (Keras: NaN)
                         let n = Float(count), inv = 1 / n
@@ -186,18 +209,10 @@ public final class GlobalAveragePooling1D: Layer {
                 }
             }
         }
-        lastInputShape = input.shape
         return output
     }
 
-    /// The mask stops here, as in Keras.
-    public func outputMask(input: Tensor, mask: Tensor?) -> Tensor? { nil }
-
-    /// Spreads `gradOutput` `(batch, features)` over the counted steps; returns
-    /// `(batch, steps, features)`.
-    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        let shape = try checkGlobalPoolingGradient(gradOutput, lastInputShape: lastInputShape, layer: name)
-        guard needsInputGradient else { return nil }
+    public func backward(_ gradOutput: Tensor, inputShape shape: [Int]) -> Tensor {
         let batch = shape[0], steps = shape[1], c = shape[2]
         let data = [Float](unsafeUninitializedCapacity: batch * steps * c) { dxBuf, initialized in
             gradOutput.withUnsafeBufferPointer { gBuf in
@@ -214,55 +229,5 @@ public final class GlobalAveragePooling1D: Layer {
             initialized = batch * steps * c
         }
         return Tensor(uncheckedShape: shape, data: data)
-    }
-}
-
-// MARK: - Shared checks
-
-/// `(steps, features)` → `(features)`, or a `shapeMismatch` naming `layer`.
-private func globalPoolingOutputShape(_ inputShape: [Int], builtFeatures: Int?, layer: String) throws -> [Int] {
-    guard inputShape.count == 2, inputShape[0] > 0, inputShape[1] > 0,
-          builtFeatures == nil || builtFeatures == inputShape[1]
-    else {
-        throw RecurrentError.shapeMismatch(
-            where: layer, expected: "an input shape (steps, \(builtFeatures.map(String.init) ?? "features"))",
-            found: kerasShapeString(inputShape))
-    }
-    return [inputShape[1]]
-}
-
-private func checkGlobalPoolingInput(_ input: Tensor, builtFeatures: Int?, layer: String) throws {
-    try Check.rank(input, 3, layer: layer, meaning: "(batch, steps, features)")
-    if let builtFeatures { try Check.lastAxis(input, builtFeatures, layer: layer) }
-    guard input.count > 0 else {
-        throw RecurrentError.shapeMismatch(where: layer, expected: "a non-empty input", found: "shape \(input.shape)")
-    }
-    try Check.finite(input, layer: layer)
-}
-
-/// Returns the last input shape after checking that `gradOutput` is `(batch, features)` of it.
-private func checkGlobalPoolingGradient(_ gradOutput: Tensor, lastInputShape: [Int]?, layer: String) throws -> [Int] {
-    guard let shape = lastInputShape else {
-        throw RecurrentError.invalidConfiguration(where: layer, message: "backward called before forward")
-    }
-    guard gradOutput.shape == [shape[0], shape[2]] else {
-        throw RecurrentError.shapeMismatch(
-            where: "\(layer) backward", expected: "a gradient of shape \([shape[0], shape[2]])",
-            found: "shape \(gradOutput.shape)")
-    }
-    return shape
-}
-
-/// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time.
-@inline(__always)
-private func addRow(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
-    var j = 0
-    while j + 16 <= n {
-        VectorMath.store(VectorMath.load(dst + j) + VectorMath.load(src + j), dst + j)
-        j += 16
-    }
-    while j < n {
-        dst[j] += src[j]
-        j += 1
     }
 }

@@ -101,7 +101,8 @@ public final class Sequential {
     }
 
     /// Backpropagates dLoss/dOutput through every layer, filling each parameter's gradient.
-    /// With `fromLogits`, `gradOutput` is dLoss/dLogits of a final `Dense` with sigmoid or softmax.
+    /// With `fromLogits`, `gradOutput` is dLoss/dLogits of a final `LogitsProducingLayer` (a
+    /// `Dense` with sigmoid or softmax).
     /// Returns dLoss/dInput when `needsInputGradient` (nil for token-id inputs).
     @discardableResult
     public func backward(_ gradOutput: Tensor, fromLogits: Bool = false, needsInputGradient: Bool = false) throws -> Tensor? {
@@ -109,8 +110,8 @@ public final class Sequential {
         for (i, layer) in layers.enumerated().reversed() {
             guard let g = grad else { break }
             let needs = i > 0 || needsInputGradient
-            if fromLogits && i == layers.count - 1, let dense = layer as? Dense {
-                grad = try dense.backward(fromPreActivation: g, needsInputGradient: needs)
+            if fromLogits && i == layers.count - 1, let head = layer as? any LogitsProducingLayer {
+                grad = try head.backward(fromPreActivation: g, needsInputGradient: needs)
             } else {
                 grad = try layer.backward(g, needsInputGradient: needs)
             }

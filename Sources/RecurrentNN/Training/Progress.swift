@@ -39,6 +39,8 @@ public let standardOutputWriter: @Sendable (String) -> Void = { text in
 /// (running means of the epoch), names sorted, each as `%.4f` (or `%.4e` when |v| ≤ 1e-3);
 /// time per step excludes the first step once there are more, as Keras estimates it.
 public final class ProgressLogger: Callback {
+    /// Its batch hooks read no weights.
+    public var readsWeightsEachBatch: Bool { false }
     public let verbosity: Verbosity
     /// Epochs and steps per epoch of the run; `fit` sets them before training.
     public var epochs = 1

@@ -314,8 +314,8 @@ struct LayerGradientTests {
             rtol: Self.gradRtol, atol: Self.gradAtol, "d embeddings")
     }
 
-    /// The dense gradient holds only the last batch's rows: rows used by an earlier batch only
-    /// are zero again after the next backward.
+    /// The row gradient holds only the last batch's rows: rows used by an earlier batch only
+    /// are zero again after the next backward (dense view), and are not among its rows.
     @Test func embeddingGradientKeepsOnlyTheLastBatchRows() throws {
         let vocab = 50, d = 7
         let layer = Embedding(inputDim: vocab, outputDim: d)
@@ -334,11 +334,17 @@ struct LayerGradientTests {
         var expected = [Double](repeating: 0, count: vocab * d)
         for (i, id) in ids.enumerated() { for j in 0..<d { expected[id * d + j] += Double(w.data[i * d + j]) } }
         LayerTest.expectClose(g.data, expected, rtol: 1e-6, atol: 1e-7, "gradient after the second batch")
+        guard case .rows(let rows) = layer.embeddings!.typedGradient else {
+            Issue.record("an Embedding's backward produces a row gradient")
+            return
+        }
+        #expect(rows.rows == [0, 5, 6, 7, 49])
     }
 
     /// Batches of 512 ids or more are scattered by id range on several threads: every row must
     /// still be the float32 sum of its occurrences in batch order (bit for bit), the squares
-    /// likewise, `touchedRows` in order of first use, and the previous batch's rows zero again.
+    /// likewise, `touchedRows` in order of first use, and the previous batch's rows zero again:
+    /// the row gradient lists exactly the batch's rows, ascending, with their sums and squares.
     @Test func embeddingGradientOfALargeBatchIsTheOrderedSumOfItsRows() throws {
         let vocab = 300, d = 5, batch = 32, steps = 20
         let layer = Embedding(inputDim: vocab, outputDim: d)
@@ -363,8 +369,13 @@ struct LayerGradientTests {
             let table = layer.embeddings!
             #expect(layer.touchedRows == order, "round \(round)")
             #expect(table.gradient.data == sum, "round \(round): gradient")
-            #expect(table.gradientSquares?.data == squares, "round \(round): squares")
-            #expect(table.rowIsTouched == (0..<vocab).map { seen.contains($0) }, "round \(round): touched flags")
+            guard case .rows(let rows) = table.typedGradient else {
+                Issue.record("round \(round): an Embedding's backward produces a row gradient")
+                continue
+            }
+            #expect(rows.scattered(rows.squares).data == squares, "round \(round): squares")
+            #expect(rows.rows == seen.sorted().map(Int32.init), "round \(round): the rows with a gradient")
+            #expect(rows.scattered(rows.values) == table.gradient, "round \(round): values")
         }
     }
 

@@ -3,10 +3,12 @@ import Testing
 @testable import Recurrent
 @testable import RecurrentNN
 
-/// Adam defers the update of the Embedding rows a batch did not use and replays the missed steps
-/// when the rows are read (`DeferredRowUpdates`). These tests hold it to the eager update (every
-/// row at every step, Keras's semantics): the same weights, slots and losses bit for bit, through
-/// validation, learning-rate changes, a checkpoint and resume, and a change of optimizer.
+/// Inside a training loop (`fit`, `trainOnBatches`, `Sequential.training(with:)`), Adam defers the
+/// update of the Embedding rows a batch did not use and replays the missed steps when the rows
+/// are read through it (the Embedding's `pendingRowUpdates`) or the loop synchronizes. These tests
+/// hold it to the eager update (every row at every step, Keras's semantics): the same weights,
+/// slots and losses bit for bit, through validation, learning-rate changes, a checkpoint and
+/// resume, and a change of optimizer; and nothing is pending when a public call returns.
 @Suite("Deferred Embedding rows")
 struct DeferredRowsTests {
     static let vocab = 40
@@ -50,7 +52,7 @@ struct DeferredRowsTests {
             let (m, adam) = try Self.model(deferring: deferring)
             let plateau = try ReduceLROnPlateau(monitor: "loss", factor: 0.5, patience: 0, minDelta: 10)
             let h = try m.fit(x: x, y: y, batchSize: 8, epochs: 4, validationSplit: 0.25, callbacks: [plateau], verbose: .silent)
-            #expect(m.parameters.allSatisfy { $0.deferred == nil }, "fit applies every deferred update when it ends")
+            #expect(m.parameters.allSatisfy { adam.pendingSteps(of: $0) == 0 }, "fit applies every deferred update when it ends")
             runs.append((Self.state(m, adam), h.history))
         }
         #expect(runs[0].1 == runs[1].1)
@@ -59,26 +61,39 @@ struct DeferredRowsTests {
         #expect(runs[1].1["learning_rate"].map { Set($0).count > 1 } ?? true)
     }
 
-    @Test("Steps leave rows deferred; reading the weight, its slots or predicting brings them up to date")
-    func readsApplyDeferredUpdates() throws {
+    @Test("Inside a loop rows wait and the Embedding pulls the rows it reads; after trainOnBatch every read equals the eager update")
+    func readsAfterTrainingAreCurrent() throws {
         let (x, y) = Self.data()
         let (lazy, lazyAdam) = try Self.model(deferring: true)
         let (eager, eagerAdam) = try Self.model(deferring: false)
         let table = try #require((lazy.layers[0] as? Embedding)?.embeddings)
+        let eagerTable = try #require((eager.layers[0] as? Embedding)?.embeddings)
         for step in 0..<6 {
             let rows = (step * 8)..<(step * 8 + 8)
             let lossLazy = try lazy.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: lazyAdam)
             let lossEager = try eager.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: eagerAdam)
             #expect(lossLazy == lossEager, "step \(step)")
-            #expect(table.deferred != nil, "rows the batch did not use wait")
+            #expect(lazyAdam.pendingSteps(of: table) == 0, "trainOnBatch leaves nothing pending")
             switch step % 3 {
-            case 0: #expect(try lazy.predict(x) == eager.predict(x))  // the Embedding reads only its batch's rows
-            case 1: #expect(lazyAdam.slots(of: table) == eagerAdam.slots(of: (eager.layers[0] as! Embedding).embeddings!))
-            default: #expect(table.value == (eager.layers[0] as! Embedding).embeddings!.value)
+            case 0: #expect(try lazy.predict(x) == eager.predict(x))
+            case 1: #expect(lazyAdam.slots(of: table) == eagerAdam.slots(of: eagerTable))
+            default: #expect(table.value == eagerTable.value)
             }
         }
+        try lazy.training(with: lazyAdam) {
+            for step in 6..<10 {
+                let rows = (step * 8)..<(step * 8 + 8)
+                let lossLazy = try lazy.trainStep(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: lazyAdam).loss
+                let lossEager = try eager.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: eagerAdam)
+                #expect(lossLazy == lossEager, "step \(step): the forward pulled the rows it read")
+                #expect(lazyAdam.pendingSteps(of: table) > 0, "rows the batch did not use wait")
+            }
+            // A forward reads only its batch's rows, brought up to date through the optimizer.
+            #expect(try lazy.forward(x.rows(0..<8), training: true) == eager.forward(x.rows(0..<8), training: true))
+        }
+        #expect(lazyAdam.pendingSteps(of: table) == 0)
+        #expect(table.value == eagerTable.value)
         #expect(Self.state(lazy, lazyAdam) == Self.state(eager, eagerAdam))
-        #expect(table.deferred == nil)
     }
 
     @Test("A checkpoint saved with rows deferred resumes to the eager run's weights")
@@ -122,8 +137,11 @@ struct DeferredRowsTests {
         for adam in [AdamW(learningRate: 0.01), Adam(learningRate: 0.01, amsgrad: true)] {
             let (m, _) = try Self.model(deferring: true, optimizer: adam)
             adam.defersUntouchedRows = true
-            try m.trainOnBatch(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: adam)
-            #expect((m.layers[0] as! Embedding).embeddings!.deferred == nil, "\(adam.typeName) amsgrad \(adam.amsgrad)")
+            let table = (m.layers[0] as! Embedding).embeddings!
+            try m.training(with: adam) {
+                _ = try m.trainStep(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: adam)
+                #expect(adam.pendingSteps(of: table) == 0, "\(adam.typeName) amsgrad \(adam.amsgrad)")
+            }
         }
     }
 
@@ -139,10 +157,14 @@ struct DeferredRowsTests {
             let (m, adam) = try Self.model(deferring: deferring)
             let (other, _) = try Self.model(deferring: deferring, optimizer: adam)
             let table = (m.layers[0] as! Embedding).embeddings!
+            // Steps of `m` inside one training loop (rows wait between them); the other model's
+            // steps are trainOnBatch calls in the middle of it.
             func step(_ i: Int, _ model: Sequential? = nil) throws {
                 let (bx, by) = batch(i)
-                try (model ?? m).trainOnBatch(bx, by, loss: .binaryCrossentropy, optimizer: adam)
+                if let model { try model.trainOnBatch(bx, by, loss: .binaryCrossentropy, optimizer: adam); return }
+                _ = try m.trainStep(bx, by, loss: .binaryCrossentropy, optimizer: adam)
             }
+            try m.training(with: adam) {
             try step(0); try step(1)
             switch scenario {
             case 0:  // frozen: its pending steps stay, no new ones
@@ -170,12 +192,13 @@ struct DeferredRowsTests {
                 try step(2, other); try step(3, other)
                 try step(4)
             }
+            }
             outcomes.append(Self.state(m, adam).flatMap { $0 } + other.parameters.flatMap(\.value.data))
         }
         #expect(outcomes[0] == outcomes[1])
     }
 
-    @Test("An optimizer with updates pending is not kept alive by them, and applies them when it goes")
+    @Test("An optimizer with updates pending is not kept alive by the loop, which applies them when it ends")
     func noRetainCycle() throws {
         let (x, y) = Self.data()
         let (eager, eagerAdam) = try Self.model(deferring: false)
@@ -183,14 +206,18 @@ struct DeferredRowsTests {
         try eager.trainOnBatch(x.rows(8..<16), y.rows(8..<16), loss: .binaryCrossentropy, optimizer: eagerAdam)
         weak var weakAdam: Adam?
         let (m, _) = try Self.model(deferring: false, optimizer: Adam(learningRate: 0))  // compiled with another optimizer
+        let embedding = m.layers[0] as! Embedding
         try {
             let adam = Adam(learningRate: 0.02)
             weakAdam = adam
-            for rows in [0..<8, 8..<16] { try m.trainOnBatch(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: adam) }
-            #expect((m.layers[0] as! Embedding).embeddings!.deferred != nil)
+            try m.training(with: adam) {
+                for rows in [0..<8, 8..<16] { _ = try m.trainStep(x.rows(rows), y.rows(rows), loss: .binaryCrossentropy, optimizer: adam) }
+                #expect(adam.pendingSteps(of: embedding.embeddings!) > 0)
+                #expect(embedding.pendingRowUpdates === adam)
+            }
+            #expect(embedding.pendingRowUpdates == nil, "the layer lets go of the optimizer when the loop ends")
         }()
-        #expect(weakAdam == nil, "the pending updates do not keep the optimizer alive")
-        #expect((m.layers[0] as! Embedding).embeddings!.deferred == nil)
-        #expect(m.parameters.map(\.value) == eager.parameters.map(\.value), "its pending updates were applied as it went")
+        #expect(weakAdam == nil, "nothing keeps the optimizer alive after the loop")
+        #expect(m.parameters.map(\.value) == eager.parameters.map(\.value), "its pending updates were applied as the loop ended")
     }
 }

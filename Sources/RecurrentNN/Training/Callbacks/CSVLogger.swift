@@ -6,6 +6,8 @@ import Foundation
 /// as Python writes a float (the shortest text that reads back as the same Double). The file is
 /// flushed after every row, so an interrupted run keeps its rows.
 public final class CSVLogger: Callback {
+    /// Its batch hooks read no weights.
+    public var readsWeightsEachBatch: Bool { false }
     public let url: URL
     public let separator: String
     public let append: Bool

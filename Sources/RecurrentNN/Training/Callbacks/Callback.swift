@@ -11,7 +11,15 @@ public typealias Logs = [String: Double]
 /// `onEpochEnd` (logs: the epoch's means, and `val_…` after validation); `onTrainEnd`. Callbacks
 /// run in the order given, after the progress display and before the `History`.
 /// A thrown error ends `fit` and is rethrown to its caller.
+///
+/// The weights a callback reads are current (see `Optimizer.synchronize`) in every hook but
+/// the batch hooks of a callback whose `readsWeightsEachBatch` is false.
 public protocol Callback: AnyObject {
+    /// Whether `onTrainBatchBegin` / `onTrainBatchEnd` read the model's weights or optimizer
+    /// state: `fit` then brings them up to date before each batch hook, which costs the work
+    /// Adam saves by deferring Embedding rows (see `Adam`). Default true; the built-in
+    /// callbacks, which do not read them there, say false.
+    var readsWeightsEachBatch: Bool { get }
     func onTrainBegin(model: Sequential) throws
     func onTrainEnd(model: Sequential, logs: Logs) throws
     func onEpochBegin(model: Sequential, epoch: Int) throws
@@ -21,6 +29,7 @@ public protocol Callback: AnyObject {
 }
 
 extension Callback {
+    public var readsWeightsEachBatch: Bool { true }
     public func onTrainBegin(model: Sequential) throws {}
     public func onTrainEnd(model: Sequential, logs: Logs) throws {}
     public func onEpochBegin(model: Sequential, epoch: Int) throws {}

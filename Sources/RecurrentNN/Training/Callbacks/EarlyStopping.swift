@@ -8,6 +8,8 @@
 /// restored when `restoreBestWeights` is set (Keras 3 restores them even when training ran to
 /// its last epoch).
 public final class EarlyStopping: Callback {
+    /// Its batch hooks read no weights.
+    public var readsWeightsEachBatch: Bool { false }
     public let monitor: String
     public let minDelta: Double
     public let patience: Int

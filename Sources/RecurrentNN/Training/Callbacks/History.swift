@@ -1,5 +1,7 @@
 /// The record of `fit` (Keras `History`): for every logged name, one value per epoch.
 public final class History: Callback {
+    /// Its batch hooks read no weights.
+    public var readsWeightsEachBatch: Bool { false }
     /// The epochs run (0-based, as Keras's `history.epoch`).
     public private(set) var epochs: [Int] = []
     /// `loss`, the metrics and their `val_` versions, one value per epoch in `epochs`.

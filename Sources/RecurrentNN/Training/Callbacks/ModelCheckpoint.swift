@@ -10,6 +10,8 @@ import Foundation
 /// interrupted save leaves the previous file as it was, and an epoch whose loss is not finite is
 /// never saved, so the last good checkpoint is kept.
 public final class ModelCheckpoint: Callback {
+    /// Its batch hooks read no weights.
+    public var readsWeightsEachBatch: Bool { false }
     public let path: String
     public let monitor: String
     public let saveBestOnly: Bool

@@ -3,6 +3,8 @@
 /// has not improved by more than `minDelta` for `patience` epochs, then waits `cooldown` epochs.
 /// It logs the learning rate as `learning_rate`, as Keras does.
 public final class ReduceLROnPlateau: Callback {
+    /// Its batch hooks read no weights.
+    public var readsWeightsEachBatch: Bool { false }
     public let monitor: String
     public let factor: Double
     public let patience: Int

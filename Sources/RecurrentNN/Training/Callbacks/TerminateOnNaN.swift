@@ -4,6 +4,8 @@
 /// `fit` already stops on a non-finite loss by itself (and says at which epoch and step); this
 /// callback is kept for Keras code that names it, and with `raiseError` makes `fit` throw.
 public final class TerminateOnNaN: Callback {
+    /// Its batch hooks read no weights.
+    public var readsWeightsEachBatch: Bool { false }
     public let raiseError: Bool
     private let output: @Sendable (String) -> Void
 

@@ -9,7 +9,7 @@ import Darwin
 ///
 ///     α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)                       (float32, β powers with powf)
 ///     m ← m + (g − m)(1 − β₁)
-///     v ← v + (g² − v)(1 − β₂)      (g²: see `ParameterUpdate.squaredGradient` for Embedding tables)
+///     v ← v + (g² − v)(1 − β₂)      (g²: Σ g_occ² for a row gradient, see `RowGradient.squares`)
 ///     amsgrad:  v̂ ← max(v̂, v), and v̂ replaces v below
 ///     w ← w − (m · α) / (√v + ε)
 ///
@@ -19,7 +19,8 @@ import Darwin
 /// Clipping and weight decay: see `BaseOptimizer`. Every weight is updated each step, as Keras
 /// does, by a C kernel (`rc_adam_update`, vectorised for AVX-512/AVX2 with runtime dispatch)
 /// split across the cores; the rows of an Embedding table that the batch did not use have a
-/// zero gradient, which is then not read.
+/// zero gradient, which is not read, and in a training loop their update is held back until
+/// they are read (see "Deferred rows" below: bit-identical weights, a fraction of the work).
 public class Adam: BaseOptimizer {
     /// In [0, 1).
     public let beta1: Float
@@ -62,13 +63,11 @@ public class Adam: BaseOptimizer {
          "amsgrad": .bool(amsgrad)]
     }
 
-    override func update(_ u: ParameterUpdate) {
+    override func update(_ u: ParameterUpdate, deferring: Bool) {
         let alpha = Self.alpha(u.learningRate, beta1, beta2, Float(u.localStep))
         let c1 = Float(1 - KerasNumber.double(beta1)), c2 = Float(1 - KerasNumber.double(beta2))
+        if deferring { return deferredUpdate(u, c1: c1, c2: c2, alpha: alpha) }
         let epsilon = epsilon, amsgrad: Int32 = amsgrad ? 1 : 0
-        if defersRows(of: u.parameter, rowsKnown: u.rowIsTouched != nil) {
-            return deferredUpdate(u, c1: c1, c2: c2, alpha: alpha)
-        }
         u.forEachPiece { rc_adam_update($0, c1, c2, alpha, epsilon, amsgrad) }
     }
 
@@ -76,17 +75,18 @@ public class Adam: BaseOptimizer {
     //
     // Keras's Adam moves every row of an Embedding table at every step, also the rows the batch
     // did not use: their moments decay and their weights keep moving by α·m/(√v + ε). For a
-    // large vocabulary that is a pass over three tables per step, bound by memory. Instead,
-    // the rows a batch did not use are left as they are, and the steps they missed are replayed
-    // (`rc_adam_replay`, the same arithmetic step by step, so bit-identical) when the rows are
-    // next used, read by their Embedding, or read by anyone (`Parameter.value` applies every
-    // deferred update first).
+    // large vocabulary that is a pass over three tables per step, bound by memory. Instead, in a
+    // training loop's steps (`step(_:synchronizing: false)`), the rows a batch did not use are
+    // left as they are, and the steps they missed are replayed (`rc_adam_replay`, the same
+    // arithmetic step by step, so bit-identical) when the rows are next used, when their
+    // Embedding reads them (`synchronize(_:rows:)`), or when the loop synchronizes
+    // (`synchronize(_:)`) before anything else reads the weights.
     //
-    // Each weight has its own record (`Deferral`): the α of every step this optimizer deferred
-    // rows of that weight in, and for each row the last of those steps applied to it. Steps in
-    // which the weight was not updated (frozen, not passed, another model's step) are not in
-    // it; an update of the weight that does not defer (a dense gradient, weight decay, …) first
-    // applies what is pending and then drops the record.
+    // Each weight has its own record here (`Deferral`): the α of every step this optimizer
+    // deferred rows of that weight in, and for each row the last of those steps applied to it.
+    // Steps in which the weight was not updated (frozen, not passed, another model's step) are
+    // not in it; an update of the weight that does not defer (a dense gradient, weight decay,
+    // a synchronizing step, …) first applies what is pending and then drops the record.
 
     /// Whether the rows a batch did not use are deferred (bit-identical weights either way).
     var defersUntouchedRows = true
@@ -94,13 +94,16 @@ public class Adam: BaseOptimizer {
     private var deferrals: [ObjectIdentifier: Deferral] = [:]
 
     final class Deferral {
+        /// The weight (kept alive, so that its identifier is not reused while recorded).
+        let parameter: Parameter
         /// For each row, the last of the record's steps applied to it (1-based; 0: none).
         let applied: UnsafeMutablePointer<Int32>
         let rowCount: Int
         /// α of the record's steps, `alphas[k]` for step k (index 0 unused).
         var alphas: [Float] = [.nan]
         var steps: Int { alphas.count - 1 }
-        init(rowCount: Int) {
+        init(parameter: Parameter, rowCount: Int) {
+            self.parameter = parameter
             self.rowCount = rowCount
             applied = .allocate(capacity: max(rowCount, 1))
             applied.initialize(repeating: 0, count: max(rowCount, 1))
@@ -108,69 +111,70 @@ public class Adam: BaseOptimizer {
         deinit { applied.deallocate() }
     }
 
-    override func defersRows(of parameter: Parameter, rowsKnown: Bool) -> Bool {
-        defersUntouchedRows && rowsKnown && !amsgrad && weightDecay == nil
+    /// The number of steps whose update some rows of `parameter` still wait for (0: current).
+    func pendingSteps(of parameter: Parameter) -> Int {
+        guard let record = deferrals[ObjectIdentifier(parameter)], record.parameter === parameter else { return 0 }
+        let current = UnsafeBufferPointer(start: record.applied, count: record.rowCount).min().map(Int.init) ?? record.steps
+        return record.steps - current
+    }
+
+    override func defersRows(of parameter: Parameter) -> Bool {
+        defersUntouchedRows && !amsgrad && weightDecay == nil
+    }
+
+    override func willUpdate(_ parameter: Parameter, deferring: Bool) {
+        if !deferring { synchronize([parameter]) }
     }
 
     override func resetDeferral() { deferrals = [:] }
 
-    override func updatedWithoutDeferring(_ parameter: Parameter) {
-        deferrals[ObjectIdentifier(parameter)] = nil
+    public override func synchronize(_ parameters: [Parameter]) {
+        guard !deferrals.isEmpty else { return }
+        for p in parameters { applyDeferred(p, rows: nil) }
     }
 
-    deinit {
-        // Updates still pending are applied, so that a weight outliving its optimizer is right.
-        // (The weak `owner` of this optimizer's deferrals already reads nil here.)
-        for e in state.entries.values {
-            let p = e.parameter
-            if let d = p.deferred, d.owner == nil {
-                p.deferred = nil
-                applyDeferred(p, rows: nil)
-            }
-        }
+    public override func synchronize(_ parameter: Parameter, rows: UnsafeBufferPointer<Int32>) {
+        guard !deferrals.isEmpty else { return }
+        applyDeferred(parameter, rows: rows)
     }
 
     private func deferredUpdate(_ u: ParameterUpdate, c1: Float, c2: Float, alpha: Float) {
-        let p = u.parameter
+        let p = u.parameter, rowCount = u.count / max(u.width, 1)
         let record: Deferral
-        if let r = deferrals[ObjectIdentifier(p)], r.rowCount == u.rowCount {
+        if let r = deferrals[ObjectIdentifier(p)], r.parameter === p, r.rowCount == rowCount {
             record = r
         } else {
-            // Every row is current (`step` applied anything pending before a record is made).
-            record = Deferral(rowCount: u.rowCount)
+            // Every row is current (`willUpdate` applied anything pending before a record is made).
+            record = Deferral(parameter: p, rowCount: rowCount)
             deferrals[ObjectIdentifier(p)] = record
         }
         record.alphas.append(alpha)
-        let d = u.count / u.rowCount, step = record.steps, epsilon = epsilon
+        let d = u.width, step = record.steps, epsilon = epsilon
         let m = u.slots[0], v = u.slots[1], w = u.weight, applied = record.applied
         record.alphas.withUnsafeBufferPointer { a in
             let alphaAt = a.baseAddress!
-            u.forEachRowRun { range, touched in
-                guard touched else { return }
+            u.forEachTouchedRun { range, slot in
                 for r in range {
                     let from = Int(applied[r]) + 1
                     if from < step { rc_adam_replay(w + r * d, m + r * d, v + r * d, d, c1, c2, alphaAt + from, step - from, epsilon) }
                     applied[r] = Int32(step)
                 }
-                var piece = u.piece((range.lowerBound * d)..<(range.upperBound * d), withGradient: true)
+                var piece = u.piece((range.lowerBound * d)..<(range.upperBound * d), gradientAt: slot * d)
                 rc_adam_update(&piece, c1, c2, alpha, epsilon, 0)
             }
-        }
-        if p.deferred == nil, let flags = u.rowIsTouched, UnsafeBufferPointer(start: flags, count: u.rowCount).contains(false) {
-            p.deferred = DeferredRowUpdates(owner: self) { [weak self, unowned p] selected in self?.applyDeferred(p, rows: selected) }
         }
     }
 
     /// Replays the steps of its record that the rows `selected` (all when nil) of `p` missed.
     private func applyDeferred(_ p: Parameter, rows selected: UnsafeBufferPointer<Int32>?) {
-        guard let record = deferrals[ObjectIdentifier(p)], let entry = state.entries[ObjectIdentifier(p)], entry.parameter === p,
-              record.rowCount > 0 else { return }
+        guard let record = deferrals[ObjectIdentifier(p)], record.parameter === p,
+              let entry = state.entries[ObjectIdentifier(p)], entry.parameter === p, record.rowCount > 0 else { return }
         let c1 = Float(1 - KerasNumber.double(beta1)), c2 = Float(1 - KerasNumber.double(beta2))
         let d = p.count / record.rowCount, target = record.steps, epsilon = epsilon
         let m = entry.pointers[0], v = entry.pointers[1], applied = record.applied, rowCount = record.rowCount
         record.alphas.withUnsafeBufferPointer { a in
             let alphaAt = a.baseAddress!
-            p.withStorage { wb in
+            p.value.withUnsafeMutableBufferPointer { wb in
                 let w = wb.baseAddress!
                 func replay(_ r: Int) {
                     let from = Int(applied[r]) + 1

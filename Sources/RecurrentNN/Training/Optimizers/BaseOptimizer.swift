@@ -14,9 +14,10 @@ import CKernels
 /// 4. Weight decay when `weightDecay` is set: `w ← w − w · wd · lr` (float32, in that order).
 /// 5. The optimizer's update of each trainable parameter, then `iterations += 1`.
 ///
-/// Steps 3–5 run fused in one vectorised pass per parameter (two with `clipnorm`, which needs
-/// the norm first; `globalClipnorm` reads every gradient once before any update). Parameters'
-/// gradients are never modified. The per-parameter slots are allocated at the first update of
+/// Steps 3–5 run fused in one C kernel pass per parameter (two with `clipnorm`, which needs
+/// the norm first; `globalClipnorm` reads every gradient once before any update), over the
+/// parameter's typed gradient (`Parameter.typedGradient`): a row gradient updates the rows
+/// without a gradient without reading one. Parameters' gradients are never modified. The per-parameter slots are allocated at the first update of
 /// each parameter; after that a step allocates no buffers (a weight whose storage is shared
 /// with another tensor is copied once, on write, as any `Tensor`).
 ///
@@ -72,11 +73,26 @@ public class BaseOptimizer: Optimizer {
     /// The subclass's own `get_config()` keys.
     var ownConfig: [String: JSONValue] { [:] }
 
-    /// The optimizer's update of one parameter (Keras `update_step`), with the gradient
-    /// transform and the weight decay of `update` applied to each lane first.
-    func update(_ update: ParameterUpdate) {
+    /// The optimizer's update of one parameter (Keras `update_step`), clip and weight decay
+    /// included (the C kernels apply them per element). With `deferring`, the update of the
+    /// rows a row gradient leaves at zero may be held back until `synchronize` (see `Adam`).
+    func update(_ update: ParameterUpdate, deferring: Bool) {
         preconditionFailure("\(typeName) must override BaseOptimizer.update")
     }
+
+    /// Whether this optimizer can hold back the update of the rows a row gradient of
+    /// `parameter` leaves at zero. False here; see `Adam`.
+    func defersRows(of parameter: Parameter) -> Bool { false }
+
+    /// Called before `parameter`'s storage is lent to `update`: an update that does not defer
+    /// applies what is pending first (see `Adam`).
+    func willUpdate(_ parameter: Parameter, deferring: Bool) {}
+
+    /// See `Optimizer.synchronize(_:)`. Nothing is ever pending here; see `Adam`.
+    public func synchronize(_ parameters: [Parameter]) {}
+
+    /// See `Optimizer.synchronize(_:rows:)`. Nothing is ever pending here; see `Adam`.
+    public func synchronize(_ parameter: Parameter, rows: UnsafeBufferPointer<Int32>) {}
 
     // MARK: - Validation
 
@@ -115,68 +131,83 @@ public class BaseOptimizer: Optimizer {
     // MARK: - Step
 
     public func step(_ parameters: [Parameter]) throws {
+        try step(parameters, synchronizing: true)
+    }
+
+    public func step(_ parameters: [Parameter], synchronizing: Bool) throws {
         try validate()
         let lr = currentLearningRate
         guard lr.isFinite, lr >= 0 else {
             throw configurationError("expected a finite learning rate ≥ 0, found \(lr) from the schedule at step \(iterations)")
         }
         guard parameters.contains(where: \.trainable) else { return }
-
-        // The squared L2 norm of a gradient as Keras sees it: for a gradient TensorFlow keeps as
-        // IndexedSlices (an Embedding table, `Parameter.gradientSquares`) the norm is taken over
-        // the occurrences (`tf.clip_by_norm` and Keras's `global_norm` work on the slices' values),
-        // i.e. Σ of the per-occurrence squares.
-        func sumOfSquares(_ p: Parameter) -> Double {
-            let t = p.gradientSquares ?? p.gradient
-            return t.withUnsafeBufferPointer { b in
-                if p.gradientSquares != nil { return b.reduce(0.0) { $0 + Double($1) } }
-                return GradientNorm.sumOfSquares(b.baseAddress!, b.count, partials: normPartials)
-            }
-        }
         var globalClip = GradientClip.none
         if let c = globalClipnorm {
             var total = 0.0
-            for p in parameters where p.trainable && p.count > 0 { total += sumOfSquares(p) }
+            for p in parameters where p.trainable && p.count > 0 { total += sumOfSquares(p.typedGradient) }
             globalClip = .byGlobalNorm(c, globalNorm: Float(total.squareRoot()))
         }
-
         let localStep = iterations + 1
         for p in parameters where p.trainable && p.count > 0 {
-            let entry = state.entry(for: p, slotCount: slotNames.count)
-            p.gradient.withUnsafeBufferPointer { gb in
-                let g = gb.baseAddress!
-                var clip = globalClip
-                if let c = clipnorm {
-                    clip = .byNorm(c, norm: GradientNorm.norm(sumOfSquares: sumOfSquares(p)))
-                } else if let v = clipvalue {
-                    clip = .byValue(v)
-                }
-                // Keras's clip_by_global_norm hands back dense tensors: the squares quirk is gone.
-                let squares = p.gradientSquares ?? Tensor(shape: [0])
-                let hasSquares = p.gradientSquares != nil && globalClipnorm == nil
-                // Rows an Embedding's backward did not write hold a zero gradient; when the clip
-                // keeps zero at zero, the update of those rows needs no gradient read.
-                let rows = clip.keepsZero ? p.rowIsTouched ?? [] : []
-                // Updates deferred by another optimizer, or that this step will not defer
-                // again, are applied before the weight is read.
-                let defers = defersRows(of: p, rowsKnown: !rows.isEmpty)
-                if let d = p.deferred, d.owner !== self || !defers {
-                    p.applyDeferredUpdates()
-                }
-                if !defers { updatedWithoutDeferring(p) }
-                squares.withUnsafeBufferPointer { sb in
-                    rows.withUnsafeBufferPointer { rb in
-                        p.withStorage { wb in
-                            update(ParameterUpdate(parameter: p, weight: wb.baseAddress!, gradient: g, count: wb.count, slots: entry.pointers,
-                                                   learningRate: lr, localStep: localStep, clip: clip, weightDecay: weightDecay,
-                                                   squares: hasSquares ? sb.baseAddress : nil,
-                                                   rowIsTouched: rb.isEmpty ? nil : rb.baseAddress, rowCount: rb.count))
-                        }
+            var clip = globalClip
+            if let c = clipnorm {
+                clip = .byNorm(c, norm: GradientNorm.norm(sumOfSquares: sumOfSquares(p.typedGradient)))
+            } else if let v = clipvalue {
+                clip = .byValue(v)
+            }
+            update(p, clip: clip, learningRate: lr, localStep: localStep, synchronizing: synchronizing)
+        }
+        iterations += 1
+        if synchronizing { synchronize(parameters) }
+    }
+
+    /// The squared L2 norm of a gradient as Keras sees it: for a gradient TensorFlow keeps as
+    /// IndexedSlices (a row gradient) the norm is taken over the occurrences (`tf.clip_by_norm`
+    /// and Keras's `global_norm` work on the slices' values), i.e. Σ of the per-occurrence
+    /// squares, summed in ascending row order.
+    private func sumOfSquares(_ gradient: Gradient) -> Double {
+        switch gradient {
+        case .dense(let t):
+            t.withUnsafeBufferPointer { GradientNorm.sumOfSquares($0.baseAddress!, $0.count, partials: normPartials) }
+        case .rows(let r):
+            r.squares.withUnsafeBufferPointer { $0.reduce(0.0) { $0 + Double($1) } }
+        }
+    }
+
+    /// One parameter's update from its typed gradient. A row gradient goes by rows when the clip
+    /// keeps a zero gradient at zero (the rows without one are then not read), else scattered.
+    private func update(_ p: Parameter, clip: GradientClip, learningRate lr: Float, localStep: Int, synchronizing: Bool) {
+        let entry = state.entry(for: p, slotCount: slotNames.count)
+        var gradient = p.typedGradient
+        if case .rows(let r) = gradient, !clip.keepsZero {
+            let all = [r.shape[0], r.width]
+            gradient = .rows(RowGradient(shape: r.shape, rows: Array(0..<Int32(r.shape[0])),
+                                         values: Tensor(uncheckedShape: all, data: r.scattered(r.values).data),
+                                         squares: Tensor(uncheckedShape: all, data: r.scattered(r.squares).data)))
+        }
+        let (values, squares, rows): (Tensor, Tensor?, [Int32]?)
+        switch gradient {
+        case .dense(let t): (values, squares, rows) = (t, nil, nil)
+        // Keras's clip_by_global_norm hands back dense tensors: the squares quirk is gone.
+        case .rows(let r): (values, squares, rows) = (r.values, globalClipnorm == nil ? r.squares : nil, r.rows)
+        }
+        let defers = rows != nil && !synchronizing && defersRows(of: p)
+        willUpdate(p, deferring: defers)
+        let width = p.shape.dropFirst().reduce(1, *)
+        values.withUnsafeBufferPointer { gb in
+            (squares ?? Tensor(shape: [0])).withUnsafeBufferPointer { sb in
+                (rows ?? []).withUnsafeBufferPointer { rb in
+                    p.value.withUnsafeMutableBufferPointer { wb in
+                        let u = ParameterUpdate(
+                            parameter: p, weight: wb.baseAddress!, count: wb.count, slots: entry.pointers,
+                            learningRate: lr, localStep: localStep, clip: clip, weightDecay: weightDecay,
+                            gradient: gb.baseAddress!, squares: squares == nil ? nil : sb.baseAddress,
+                            rows: rows == nil ? nil : rb, width: width)
+                        update(u, deferring: defers)
                     }
                 }
             }
         }
-        iterations += 1
     }
 
     // MARK: - Config
@@ -208,27 +239,20 @@ public class BaseOptimizer: Optimizer {
     // MARK: - State
 
     public func slots(of parameter: Parameter) -> [String: Tensor] {
-        parameter.applyDeferredUpdates()
+        synchronize([parameter])
         return state.tensors(of: parameter, names: slotNames)
     }
 
-    /// Whether this optimizer's update of `parameter` defers the rows its gradient left at zero
-    /// (`rowsKnown`: the step knows which rows those are). False here; see `Adam`.
-    func defersRows(of parameter: Parameter, rowsKnown: Bool) -> Bool { false }
-
-    /// Forgets the bookkeeping of deferred updates (after they were applied), when the state is
+    /// Forgets the bookkeeping of held-back updates (after they were applied), when the state is
     /// replaced.
     func resetDeferral() {}
-
-    /// Called after a step updated every row of `parameter` (anything pending was applied before).
-    func updatedWithoutDeferring(_ parameter: Parameter) {}
 
     public func restore(iterations: Int, slots: [(parameter: Parameter, slots: [String: Tensor])]) throws {
         guard iterations >= 0 else {
             throw RecurrentError.invalidValue(where: "\(typeName).restore", expected: "iterations ≥ 0", found: "\(iterations)")
         }
-        // Updates put off under the old state are applied to the weights first.
-        for e in state.entries.values where e.parameter.deferred?.owner === self { e.parameter.applyDeferredUpdates() }
+        // Updates held back under the old state are applied to the weights first.
+        synchronize(state.entries.values.map(\.parameter))
         resetDeferral()
         var restored: [ObjectIdentifier: SlotStore.Entry] = [:]
         for (p, s) in slots where !s.isEmpty {
@@ -251,106 +275,6 @@ public class BaseOptimizer: Optimizer {
         }
         state.entries = restored
         self.iterations = iterations
-    }
-}
-
-/// One parameter's update: pointers to its `count` weights, its gradient and its slots (in
-/// `slotNames` order), the learning rate and Keras's `local_step` (`iterations + 1`), and the
-/// per-lane prologue: `gradient(_:)` clips, `decayed(_:)` applies the weight decay.
-struct ParameterUpdate {
-    typealias V = VectorMath.V
-    let parameter: Parameter
-    let weight: UnsafeMutablePointer<Float>
-    let gradient: UnsafePointer<Float>
-    let count: Int
-    let slots: [UnsafeMutablePointer<Float>]
-    let learningRate: Float
-    let localStep: Int
-    let clip: GradientClip
-    let weightDecay: Float?
-    /// `Parameter.gradientSquares` (an Embedding table), nil for dense gradients.
-    let squares: UnsafePointer<Float>?
-    /// `Parameter.rowIsTouched` (`rowCount` flags, rows of `count / rowCount` floats), nil for a
-    /// dense gradient or a clip that would not keep a zero gradient at zero.
-    var rowIsTouched: UnsafePointer<Bool>? = nil
-    var rowCount = 0
-
-    /// The clipped gradient of lanes `i..<i+k`.
-    @inline(__always)
-    func gradient(_ i: Int, _ k: Int) -> V { clip.apply(Lanes.load(gradient + i, k)) }
-
-    /// The weights of lanes `i..<i+k` after weight decay: `w − w · wd · lr` (Keras
-    /// `_apply_weight_decay`, float32 left to right).
-    @inline(__always)
-    func decayedWeight(_ i: Int, _ k: Int) -> V {
-        let w = Lanes.load(weight + i, k)
-        guard let wd = weightDecay else { return w }
-        return w - (w * V(repeating: wd)) * V(repeating: learningRate)
-    }
-
-    /// Runs a C update kernel (`rc_adam_update`, `rc_rmsprop_update`) over the parameter in
-    /// contiguous pieces, split across the cores like `forEachLanes`. With row flags, runs of
-    /// rows that the backward left at zero go with a NULL gradient, so they are not read.
-    /// - The squared gradient the kernel uses is g² of the clipped g, or, for a gradient Keras
-    ///   keeps as IndexedSlices, `squares` scaled like g by a norm clip. With `clipvalue` on
-    ///   such a weight the occurrences cannot be clipped one by one, so g² is used: the one
-    ///   place where Recurrent's numbers can differ from Keras's.
-    func forEachPiece(_ kernel: (UnsafePointer<rc_update>) -> Void) {
-        if rowIsTouched != nil, rowCount > 0, count % rowCount == 0 {
-            let d = count / rowCount
-            return forEachRowRun { rows, touched in
-                var u = piece((rows.lowerBound * d)..<(rows.upperBound * d), withGradient: touched)
-                kernel(&u)
-            }
-        }
-        let parts = max(1, min(Parallel.workerCount, count / Lanes.minChunk))
-        Parallel.forEach(parts) { part in
-            var u = piece((part * count / parts)..<((part + 1) * count / parts), withGradient: true)
-            kernel(&u)
-        }
-    }
-
-    /// For an update with row flags: runs `body(rows, touched)` over the runs of rows that the
-    /// backward did or did not write, split across the cores by rows.
-    func forEachRowRun(_ body: (_ rows: Range<Int>, _ touched: Bool) -> Void) {
-        guard let touched = rowIsTouched, rowCount > 0 else { return }
-        let parts = max(1, min(Parallel.workerCount, count / Lanes.minChunk))
-        Parallel.forEach(parts) { part in
-            var r = part * rowCount / parts
-            let end = (part + 1) * rowCount / parts
-            while r < end {
-                var e = r + 1
-                while e < end && touched[e] == touched[r] { e += 1 }
-                body(r..<e, touched[r])
-                r = e
-            }
-        }
-    }
-
-    /// The `rc_update` of the weights `range`, with their gradient or (for rows the backward
-    /// left at zero) without.
-    func piece(_ range: Range<Int>, withGradient: Bool) -> rc_update {
-        let lo = range.lowerBound
-        return rc_update(
-            w: weight + lo, g: withGradient ? gradient + lo : nil, g2: squares.map { $0 + lo },
-            s0: slots.count > 0 ? slots[0] + lo : nil, s1: slots.count > 1 ? slots[1] + lo : nil,
-            s2: slots.count > 2 ? slots[2] + lo : nil,
-            n: range.count, multiplier: clip.multiplier, divisor: clip.divisor, bound: clip.bound,
-            scales: clip.scales ? 1 : 0, clamps: clip.clamps ? 1 : 0,
-            weight_decay: weightDecay ?? 0, learning_rate: learningRate, decays: weightDecay != nil ? 1 : 0)
-    }
-
-    /// Runs `body(i, k)` over every lane group of the parameter (`k` = 16 but for the last), split across the cores.
-    @inline(__always)
-    func forEachLanes(_ body: (Int, Int) -> Void) {
-        Lanes.forEachChunk(count) { range in
-            var i = range.lowerBound
-            while i < range.upperBound {
-                let k = min(16, range.upperBound - i)
-                body(i, k)
-                i += k
-            }
-        }
     }
 }
 

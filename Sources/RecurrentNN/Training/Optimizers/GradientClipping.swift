@@ -1,7 +1,10 @@
+import CKernels
+
 /// Keras's gradient clipping (`_clip_gradients`, `_clip_by_norm` and `clip_by_global_norm` in
-/// keras/src/optimizers/base_optimizer.py), as a per-parameter transform that the update
-/// kernels apply lane by lane: the gradient a layer wrote is read, never changed, and no
-/// clipped copy is allocated.
+/// keras/src/optimizers/base_optimizer.py), as the parameters of a per-element transform that
+/// the C update kernels apply (`rc_update`'s clip fields; the arithmetic is written once, in
+/// `rc_clip`): the gradient a layer wrote is read, never changed, and no clipped copy is
+/// allocated.
 ///
 /// - `clipnorm` c, per gradient: `g · c / max(‖g‖₂, c)` (‖g‖₂ = 0 for an all-zero gradient).
 /// - `globalClipnorm` c, all gradients together (tf.clip_by_global_norm): with N = √(Σ ‖gᵢ‖₂²),
@@ -12,7 +15,6 @@
 /// Norms are summed in double (see `GradientNorm`); TensorFlow sums float32 squares in its own
 /// order, so a norm, and with it the clipped gradient, can differ from Keras's in the last bit.
 struct GradientClip: Sendable {
-    typealias V = VectorMath.V
     var multiplier: Float = 1
     var divisor: Float = 1
     /// Whether `g ← (g · multiplier) / divisor` (clipnorm, globalClipnorm).
@@ -44,20 +46,11 @@ struct GradientClip: Sendable {
 
     /// Whether a zero gradient stays exactly +0 (false for a NaN or infinite norm scale).
     var keepsZero: Bool {
-        let z = apply(V())
-        return (0..<V.scalarCount).allSatisfy { z[$0] == 0 && z[$0].sign == .plus }
-    }
-
-    @inline(__always)
-    func apply(_ g: V) -> V {
-        var g = g
-        if scales { g = (g * V(repeating: multiplier)) / V(repeating: divisor) }
-        if clamps {
-            // Comparisons with NaN are false: a NaN gradient passes through, as tf.clip_by_value.
-            g.replace(with: V(repeating: bound), where: g .> bound)
-            g.replace(with: V(repeating: -bound), where: g .< -bound)
-        }
-        return g
+        var u = rc_update()
+        u.multiplier = multiplier; u.divisor = divisor; u.bound = bound
+        u.scales = scales ? 1 : 0; u.clamps = clamps ? 1 : 0
+        let z = rc_clipped_gradient(&u, 0)
+        return z == 0 && z.sign == .plus
     }
 }
 

@@ -5,7 +5,13 @@
 /// most one may be set), apply weight decay (`w -= w · weightDecay · lr`, AdamW and any
 /// optimizer given a `weightDecay`), then the optimizer's own update with the learning rate of
 /// this step (`currentLearningRate`, read before `iterations` is incremented). Parameters'
-/// gradients are read, never changed. `BaseOptimizer` implements all of this for `SGD`,
+/// gradients (`Parameter.typedGradient`: dense, or by rows for an Embedding table) are read,
+/// never changed.
+///
+/// An optimizer may hold back the update of the rows a row gradient leaves at zero (Adam, see
+/// its documentation): only in `step(_:synchronizing: false)`, which training loops call
+/// between synchronizations; `synchronize(_:)` then applies it. `step(_:)`, `fit` and
+/// `trainOnBatch` leave nothing pending, so reading `Parameter.value` is always current after them. `BaseOptimizer` implements all of this for `SGD`,
 /// `RMSprop`, `Adam` and `AdamW`; `makeOptimizer` builds one from a Keras name or config.
 public protocol Optimizer: AnyObject {
     /// The Keras class name: `SGD`, `RMSprop`, `Adam`, `AdamW`.
@@ -38,6 +44,16 @@ public protocol Optimizer: AnyObject {
     ///   or a learning rate (of the schedule at this step) that is negative or not finite,
     ///   before changing anything.
     func step(_ parameters: [Parameter]) throws
+    /// `step(_:)`; with `synchronizing` false the optimizer may hold back updates of rows that a
+    /// row gradient leaves at zero until `synchronize` (a training loop's step: `fit`, between
+    /// the synchronizations it makes before anything reads the weights).
+    /// - Throws: as `step(_:)`.
+    func step(_ parameters: [Parameter], synchronizing: Bool) throws
+    /// Applies every update held back for `parameters` (their values and slots become current).
+    func synchronize(_ parameters: [Parameter])
+    /// Applies the updates held back for `rows` of `parameter` (a `RowReadingLayer` about to
+    /// read only those rows); ids must be in `0..<parameter.shape[0]`.
+    func synchronize(_ parameter: Parameter, rows: UnsafeBufferPointer<Int32>)
     /// The configuration, with Keras's `get_config` keys (`learning_rate`, `beta_1`, …).
     var config: [String: JSONValue] { get }
     /// The optimizer's per-parameter state (Keras slot variables, e.g. `momentum` and `velocity`
@@ -52,6 +68,11 @@ public protocol Optimizer: AnyObject {
 }
 
 extension Optimizer {
+    /// An optimizer that holds nothing back: `step(_:)`.
+    public func step(_ parameters: [Parameter], synchronizing: Bool) throws { try step(parameters) }
+    public func synchronize(_ parameters: [Parameter]) {}
+    public func synchronize(_ parameter: Parameter, rows: UnsafeBufferPointer<Int32>) {}
+
     /// The learning rate the next `step` uses: the schedule at `iterations`, else `learningRate`.
     public var currentLearningRate: Float { schedule.map { $0.learningRate(atStep: iterations) } ?? learningRate }
 }

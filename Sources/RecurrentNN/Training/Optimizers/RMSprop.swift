@@ -14,7 +14,7 @@ import CKernels
 /// With `centered` on an `Embedding` table the denominator `velocity − average_grad² + ε` can
 /// go negative, and the update NaN, when a token occurs several times in a batch: Keras's
 /// TensorFlow backend (and so Recurrent) accumulates Σ g_occ² into `velocity` but (Σ g_occ)
-/// into `average_grad` (see `Parameter.gradientSquares`). `fit` then stops and says so.
+/// into `average_grad` (see `RowGradient.squares`). `fit` then stops and says so.
 public final class RMSprop: BaseOptimizer {
     /// In [0, 1].
     public let rho: Float
@@ -50,7 +50,7 @@ public final class RMSprop: BaseOptimizer {
          "centered": .bool(centered)]
     }
 
-    override func update(_ u: ParameterUpdate) {
+    override func update(_ u: ParameterUpdate, deferring: Bool) {
         let rho = rho, oneMinusRho = Float(1 - KerasNumber.double(rho)), epsilon = epsilon, momentum = momentum
         let hasMomentum: Int32 = momentum > 0 ? 1 : 0, centered: Int32 = centered ? 1 : 0
         u.forEachPiece { rc_rmsprop_update($0, rho, oneMinusRho, epsilon, momentum, hasMomentum, centered) }

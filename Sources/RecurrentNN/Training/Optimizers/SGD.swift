@@ -1,3 +1,5 @@
+import CKernels
+
 /// Keras 3 `SGD` (keras/src/optimizers/sgd.py): gradient descent, optionally with momentum.
 ///
 ///     momentum = 0:   w ← w − g · lr
@@ -30,22 +32,8 @@ public final class SGD: BaseOptimizer {
         ["momentum": KerasNumber.json(momentum), "nesterov": .bool(nesterov)]
     }
 
-    override func update(_ u: ParameterUpdate) {
-        typealias V = VectorMath.V
-        let lr = V(repeating: u.learningRate), w = u.weight
-        guard momentum != 0 else {
-            u.forEachLanes { i, k in
-                Lanes.store(u.decayedWeight(i, k) - u.gradient(i, k) * lr, w + i, k)
-            }
-            return
-        }
-        let mu = V(repeating: momentum), m = u.slots[0], nesterov = nesterov
-        u.forEachLanes { i, k in
-            let g = u.gradient(i, k)
-            let mv = Lanes.load(m + i, k) * mu - g * lr
-            Lanes.store(mv, m + i, k)
-            let step = nesterov ? mv * mu - g * lr : mv
-            Lanes.store(u.decayedWeight(i, k) + step, w + i, k)
-        }
+    override func update(_ u: ParameterUpdate, deferring: Bool) {
+        let momentum = momentum, hasMomentum: Int32 = momentum != 0 ? 1 : 0, nesterov: Int32 = nesterov ? 1 : 0
+        u.forEachPiece { rc_sgd_update($0, momentum, hasMomentum, nesterov) }
     }
 }
