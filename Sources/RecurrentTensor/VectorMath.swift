@@ -1,59 +1,15 @@
-/// Vectorised elementwise math on `SIMD16<Float>`.
+import CKernels
+
+/// Vectorised elementwise helpers on `SIMD16<Float>`, and scalar exp, sigmoid and tanh.
 ///
-/// `exp` is Cephes' `expf` (range reduction by ln 2 split in two constants, then a degree-6
-/// polynomial), accurate to about 2 ulp over [-87.3, 88.7]; results saturate outside.
-/// `tanh` uses Cephes' `tanhf` odd polynomial for |x| < 0.625 and `1 - 2 / (exp(2|x|) + 1)` above,
-/// absolute error below 2e-7. `sigmoid(x) = 1 / (1 + exp(-x))`.
+/// The scalar functions call the C kernels' formulas (CKernels `rc_math.h`, the only copy in
+/// Recurrent): Cephes' `expf`, accurate to about 2 ulp over [-87.3, 88.7] and saturating
+/// outside; `tanh` with Cephes' `tanhf` odd polynomial for |x| < 0.625 and
+/// `1 - 2 / (exp(2|x|) + 1)` above (absolute error below 2e-7); `sigmoid(x) = 1 / (1 + exp(-x))`.
+/// Over arrays, `Activation.apply` calls the vectorised C kernels (`rc_tanh`, `rc_sigmoid`).
 public enum VectorMath {
     public typealias V = SIMD16<Float>
     public static let width = 16
-
-    @inlinable @inline(__always)
-    public static func exp(_ x0: V) -> V {
-        let x = x0.clamped(lowerBound: V(repeating: -87.3), upperBound: V(repeating: 88.7))
-        // n = round(x / ln 2) with the 1.5·2^23 trick (round-to-nearest, bits hold n).
-        let shifter = V(repeating: 12_582_912.0)
-        let t = x * V(repeating: 1.442_695_04) + shifter
-        let n = t - shifter
-        var r = x - n * V(repeating: 0.693_359_375)
-        r = r - n * V(repeating: -2.121_944_4e-4)
-        var p = V(repeating: 1.987_569_15e-4)
-        p = p * r + V(repeating: 1.398_199_95e-3)
-        p = p * r + V(repeating: 8.333_451_9e-3)
-        p = p * r + V(repeating: 4.166_579_59e-2)
-        p = p * r + V(repeating: 1.666_666_55e-1)
-        p = p * r + V(repeating: 5.000_000_12e-1)
-        let y = p * (r * r) + r + V(repeating: 1)
-        // 2^n: the low bits of t's pattern are n + 0x400000; rebuild the exponent field.
-        let tb = unsafeBitCast(t, to: SIMD16<Int32>.self)
-        let nb = tb &- SIMD16<Int32>(repeating: 0x4B40_0000)
-        let scale = unsafeBitCast((nb &+ SIMD16<Int32>(repeating: 127)) &<< SIMD16<Int32>(repeating: 23), to: V.self)
-        return y * scale
-    }
-
-    @inlinable @inline(__always)
-    public static func sigmoid(_ x: V) -> V {
-        V(repeating: 1) / (V(repeating: 1) + exp(-x))
-    }
-
-    @inlinable @inline(__always)
-    public static func tanh(_ x: V) -> V {
-        let ax = abs(x)
-        // Large branch: 1 - 2 / (exp(2|x|) + 1), sign restored below.
-        let e = exp(ax + ax)
-        var big = V(repeating: 1) - V(repeating: 2) / (e + V(repeating: 1))
-        big.replace(with: -big, where: x .< 0)
-        // Small branch: Cephes tanhf polynomial.
-        let z = x * x
-        var p = V(repeating: -5.704_988_727_45e-3)
-        p = p * z + V(repeating: 2.063_908_879_54e-2)
-        p = p * z + V(repeating: -5.373_971_555_31e-2)
-        p = p * z + V(repeating: 1.333_144_220_36e-1)
-        p = p * z + V(repeating: -3.333_328_194_22e-1)
-        let small = p * z * x + x
-        big.replace(with: small, where: ax .< 0.625)
-        return big
-    }
 
     @inlinable @inline(__always)
     public static func abs(_ x: V) -> V {
@@ -95,13 +51,30 @@ public enum VectorMath {
         if i < n { storePartial(f(loadPartial(p + i, n - i)), p + i, n - i) }
     }
 
-    /// Scalar exp with the same formula as the vector one (for code paths that are not vectorised).
+    /// Cephes' expf (see the type's documentation).
     @inlinable
-    public static func exp(_ x: Float) -> Float { exp(V(repeating: x))[0] }
+    public static func exp(_ x: Float) -> Float { rc_exp_scalar(x) }
+    /// 1 / (1 + exp(−x)) with the same exp.
     @inlinable
-    public static func sigmoid(_ x: Float) -> Float { sigmoid(V(repeating: x))[0] }
+    public static func sigmoid(_ x: Float) -> Float { rc_sigmoid_scalar(x) }
+    /// Cephes' tanhf below |x| < 0.625, 1 − 2 / (exp(2|x|) + 1) above.
     @inlinable
-    public static func tanh(_ x: Float) -> Float { tanh(V(repeating: x))[0] }
+    public static func tanh(_ x: Float) -> Float { rc_tanh_scalar(x) }
+
+    /// `dst[i] += src[i]` for `i` in `0..<count`: the one row-add of Recurrent (bias rows, state
+    /// gradients, gradient accumulation). `src` and `dst` may be the same row, not otherwise overlap.
+    @inlinable @inline(__always)
+    public static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        var j = 0
+        while j + 16 <= count {
+            store(load(dst + j) + load(src + j), dst + j)
+            j += 16
+        }
+        while j < count {
+            dst[j] += src[j]
+            j += 1
+        }
+    }
 
     /// `out[j] = Σ_r m[r, j]` for a row-major `(rows, columns)` matrix: the bias gradient.
     /// Rows are split across the cores; each part sums sixteen columns at a time.

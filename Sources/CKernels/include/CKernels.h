@@ -29,6 +29,12 @@ void rc_sigmoid(float *x, long n);
 void rc_tanh(float *x, long n);
 void rc_exp(float *x, long n);
 
+/// One value through the same formulas as the array kernels (the Swift side's only copy:
+/// `VectorMath.exp`, `sigmoid`, `tanh`).
+float rc_exp_scalar(float x);
+float rc_sigmoid_scalar(float x);
+float rc_tanh_scalar(float x);
+
 /// LSTM forward for one row. `g` holds the 4U pre-activations (x·K + h₋₁·R) in the order
 /// i, f, c, o; `bias` (4U) may be NULL. On return `g` holds σ(i), σ(f), tanh(c̃), σ(o) and
 /// c = f·c₋₁ + i·c̃, actc = tanh(c), h = o·actc.

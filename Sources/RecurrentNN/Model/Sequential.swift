@@ -80,13 +80,12 @@ public final class Sequential {
         var i = 0
         while i < layers.count {
             let layer = layers[i]
-            // Inference through an Embedding into a recurrent layer: projected token rows (see
-            // `TokenProjection`) in place of the embedding's output.
-            if !training, let embedding = layer as? Embedding, i + 1 < layers.count,
-               let recurrent = layers[i + 1] as? RecurrentLayer {
-                let embeddingMask = embedding.outputMask(input: current, mask: mask)
-                if let y = try recurrent.forward(tokens: current, through: embedding, mask: embeddingMask, training: training) {
-                    mask = recurrent.outputMask(input: current, mask: embeddingMask)
+            // Inference through a pair the next layer fuses (an Embedding into a recurrent layer:
+            // projected token rows, see `TokenProjection`) in place of the two forwards.
+            if !training, i + 1 < layers.count, let next = layers[i + 1] as? any FusesPreviousLayer {
+                let layerMask = layer.outputMask(input: current, mask: mask)
+                if let y = try next.forward(input: current, through: layer, mask: layerMask, training: training) {
+                    mask = next.outputMask(input: current, mask: layerMask)
                     current = y
                     i += 2
                     continue
@@ -119,17 +118,14 @@ public final class Sequential {
         return grad
     }
 
-    /// Runs `body` with every recurrent layer told not to keep what backward needs (faster
-    /// inference), restoring the setting afterwards.
+    /// Runs `body` with every layer that can (`RecordsForBackward`: the recurrent layers and
+    /// `Bidirectional`) told not to keep what backward needs (faster inference), restoring the
+    /// setting afterwards.
     public func withoutBackward<R>(_ body: () throws -> R) rethrows -> R {
-        let recurrent = layers.flatMap { layer -> [RecurrentLayer] in
-            if let r = layer as? RecurrentLayer { return [r] }
-            if let b = layer as? Bidirectional { return [b.forwardLayer, b.backwardLayer] }
-            return []
-        }
-        let saved = recurrent.map(\.recordsForBackward)
-        recurrent.forEach { $0.recordsForBackward = false }
-        defer { for (r, v) in zip(recurrent, saved) { r.recordsForBackward = v } }
+        let recording = layers.compactMap { $0 as? any RecordsForBackward }
+        let saved = recording.map(\.recordsForBackward)
+        recording.forEach { $0.recordsForBackward = false }
+        defer { for (r, v) in zip(recording, saved) { r.recordsForBackward = v } }
         return try body()
     }
 

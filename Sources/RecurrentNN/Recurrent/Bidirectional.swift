@@ -16,7 +16,7 @@ public enum MergeMode: String, Sendable, CaseIterable {
 /// backward output is flipped back into input order before merging, and both directions output
 /// zeros at masked steps (Keras sets `zero_output_for_mask = return_sequences` on both).
 /// Weights: the forward layer's, then the backward layer's (twice the wrapped layer's count).
-public final class Bidirectional: Layer {
+public final class Bidirectional: Layer, RecordsForBackward {
     public var name: String
     public let typeName = "Bidirectional"
     public let forwardLayer: RecurrentLayer
@@ -34,6 +34,15 @@ public final class Bidirectional: Layer {
             guard newValue.count == 2 else { return }
             forwardLayer.randomGenerators = [newValue[0]]
             backwardLayer.randomGenerators = [newValue[1]]
+        }
+    }
+
+    /// Both directions' `recordsForBackward` (reads the forward one's).
+    public var recordsForBackward: Bool {
+        get { forwardLayer.recordsForBackward }
+        set {
+            forwardLayer.recordsForBackward = newValue
+            backwardLayer.recordsForBackward = newValue
         }
     }
 

@@ -1,62 +1,44 @@
-/// Which recurrent cell a `RecurrentLayer` runs.
-///
-/// Gate orders and formulas follow Keras 3 (keras/src/layers/rnn/simple_rnn.py, lstm.py, gru.py):
-/// - `simple`: h = act(x·K + b + h₋₁·R)
-/// - `lstm` (gates i, f, c, o): z = x·K + h₋₁·R + b; i = σ(z_i), f = σ(z_f), g = act(z_c), o = σ(z_o);
-///   c = f·c₋₁ + i·g; h = o·act(c)
-/// - `gru` (gates z, r, h): with `resetAfter` (Keras default, bias `(2, 3·units)` = input and
-///   recurrent bias): z = σ(x_z + h₋₁R_z + b′_z), r = σ(x_r + h₋₁R_r + b′_r),
-///   hh = act(x_h + r·(h₋₁R_h + b′_h)); without it (bias `(3·units)`): hh = act(x_h + (r·h₋₁)·R_h);
-///   then h = z·h₋₁ + (1 − z)·hh. Here x_g = x·K_g + b_g and σ is the recurrent activation.
-public enum RecurrentCellKind: Sendable, Equatable {
-    case simple
-    case lstm
-    case gru(resetAfter: Bool)
-
-    /// Number of fused gates: 1, 4 or 3.
-    public var gateCount: Int {
-        switch self {
-        case .simple: return 1
-        case .lstm: return 4
-        case .gru: return 3
-        }
-    }
-}
-
-/// The shared driver of `SimpleRNN`, `LSTM` and `GRU`: Keras's `RNN` layer with one fused cell.
+/// Keras's `RNN` layer (keras/src/layers/rnn/rnn.py) with one fused cell: the one driver of
+/// `SimpleRNN`, `LSTM`, `GRU` and any other `RecurrentCell`.
 ///
 /// Input `(batch, timesteps, features)`; output `(batch, units)`, or `(batch, timesteps, units)`
 /// with `returnSequences` (in processing order, so reversed in time with `goBackwards`, as Keras).
-/// With `returnState`, `forwardWithStates` also returns the final `h` (and `c` for LSTM).
+/// `forward(_:mask:initialState:training:)` starts from a given state and returns the final one.
 ///
-/// Kernels (Appleyard et al. 2016; oneDNN RNN design):
-/// - forward: the input projection of all timesteps is one GEMM `(B·T, in) × (in, k·units)`;
-///   each step then does one recurrent GEMM and one fused pointwise pass over all gates, which
-///   leaves the activated gates in the workspace for backward;
+/// Kernels (Appleyard et al. 2016; oneDNN RNN design), the same for every cell:
+/// - forward: the input projection of all timesteps is one GEMM `(B·T, in) × (in, G)`; each step
+///   then does one recurrent GEMM (the packed kernel, `PackedMatrix`, when no recurrent dropout)
+///   and the cell's fused pointwise pass, which leaves the activated gates in the workspace;
 /// - backward: BPTT per step overwrites the gates with their pre-activation gradients; the
 ///   kernel, recurrent-kernel and bias gradients and the input gradient are then GEMMs over all
 ///   timesteps at once;
 /// - the batch is split across the cores for the recurrence (each core runs the whole sequence
-///   for its rows with single-threaded BLAS), and the large GEMMs are split across the cores too.
+///   for its rows with single-threaded BLAS), and the large GEMMs are split across the cores too;
+/// - in inference (`recordsForBackward` false) the input projection streams step by step, and
+///   after an `Embedding` it is a row of a table of projected tokens (`TokenProjection`).
 ///
 /// Masking (Keras 3 backend `rnn`): at a step whose mask is 0 the state is carried unchanged and
-/// the output repeats the previous output (zeros before the first real step).
+/// the output repeats the previous output (zeros before the first real step; zeros at every
+/// masked step with `zeroOutputForMask`).
 ///
 /// Dropout (Keras 3 `DropoutRNNCell`): masks drawn once per batch and reused at every step. With
 /// `recurrentDropout == 0` one input mask is shared by all gates (Keras implementation 2); with
 /// `recurrentDropout > 0` Keras switches to implementation 1 and draws one input mask and one
 /// recurrent mask per gate; Recurrent does the same.
-public class RecurrentLayer: Layer {
+public class RecurrentLayer: Layer, RecordsForBackward {
     public var name: String
-    public let typeName: String
-    public let kind: RecurrentCellKind
+    /// The cell this layer runs: its weight layout and its pointwise step.
+    public let cell: any RecurrentCell
+    public var typeName: String { cell.typeName }
     /// Dimensionality of the output and state.
-    public let units: Int
+    public var units: Int { cell.units }
     /// Activation of the candidate and output (Keras default tanh).
-    public let activation: Activation
+    public var activation: Activation { cell.activation }
     /// Activation of the gates (Keras 3 default sigmoid; unused by SimpleRNN).
-    public let recurrentActivation: Activation
-    public let useBias: Bool
+    public var recurrentActivation: Activation { cell.recurrentActivation }
+    public var useBias: Bool { cell.useBias }
+    /// State components: 1 (`h`) or 2 (`h`, `c` for LSTM).
+    public var stateCount: Int { cell.stateCount }
     /// Return the whole output sequence `(batch, timesteps, units)` instead of the last output.
     public let returnSequences: Bool
     /// Whether the final states are meant to be used (`forwardWithStates` always returns them;
@@ -68,8 +50,6 @@ public class RecurrentLayer: Layer {
     public let dropout: Float
     /// Fraction of the recurrent state to drop in training, in [0, 1).
     public let recurrentDropout: Float
-    /// LSTM only: initialise the forget-gate bias to 1 (Keras `unit_forget_bias`).
-    public let unitForgetBias: Bool
     /// With `returnSequences` and a mask: output zeros at masked steps instead of repeating the
     /// previous output (Keras `zero_output_for_mask`; `Bidirectional` sets it, as Keras does).
     public var zeroOutputForMask = false
@@ -89,10 +69,12 @@ public class RecurrentLayer: Layer {
     // Workspaces, kept between calls.
     let gates = Buffer()        // (B, T, G) time order: pre-activations → activations → gradients
     let hs = Buffer()           // (B, T, U) processing order: h after each step (= outputs)
-    let cs = Buffer()           // LSTM: (B, T, U) c after each step
-    let acs = Buffer()          // LSTM: (B, T, U) act(c)
-    let rh = Buffer()           // GRU: (B, T, U) time order: recurrent h-part (after) or r·h₋₁ (before)
-    let xDropped = Buffer()     // input times its dropout mask (shared-mask case)
+    let cs = Buffer()           // second state component: (B, T, U) processing order
+    let aux = Buffer()          // the cell's aux rows: (B, T, U) time order
+    let h0 = Buffer()           // (B, U) initial h (zeros when none is given)
+    let c0 = Buffer()           // (B, U) initial c
+    let initialStateGradient = Buffer()  // backward: (2, B, U) dLoss/d(initial h, initial c)
+    let xDropped = Buffer()     // input times its dropout mask
     let hPrevBuffer = Buffer()  // backward: h₋₁ of every step, time order
     let hMaskedBuffer = Buffer()
     let xhBuffer = Buffer()     // backward: [x | h₋₁ | 1] rows, time order
@@ -108,95 +90,39 @@ public class RecurrentLayer: Layer {
     /// each `(batch, features)` flat (one shared by all gates, or one per gate in the order of the
     /// gates when `recurrentDropout > 0`), and the recurrent masks, one per gate, each
     /// `(batch, units)`. Empty when not training or the rate is 0. Read-only, for inspection.
-    public private(set) var inputMasks: [[Float]] = []
-    public private(set) var recurrentMasks: [[Float]] = []
+    public internal(set) var inputMasks: [[Float]] = []
+    public internal(set) var recurrentMasks: [[Float]] = []
 
     // Cache of the last forward.
     var lastInput: Tensor?
     var lastMask: Tensor?
-    var lastTraining = false
     var lastBatch = 0, lastSteps = 0
+    var lastHadInitialState = false
 
-    init(kind: RecurrentCellKind, typeName: String, name: String, units: Int, activation: Activation,
-         recurrentActivation: Activation, useBias: Bool, returnSequences: Bool, returnState: Bool,
-         goBackwards: Bool, dropout: Float, recurrentDropout: Float, unitForgetBias: Bool) {
-        self.kind = kind
-        self.typeName = typeName
+    /// A layer running `cell` (the four Keras layers call this; so can a custom cell's).
+    /// - Parameters:
+    ///   - cell: the cell kind and its configuration (units, activations, bias).
+    ///   - name: the layer name (`Sequential` makes it unique: `lstm`, `lstm_1`, …).
+    ///   - returnSequences: output `(batch, timesteps, units)` instead of `(batch, units)`.
+    ///   - returnState: the final states are meant to be used; read them with `forwardWithStates`.
+    ///   - goBackwards: process the sequence in reverse; sequence outputs stay in processing order.
+    ///   - dropout, recurrentDropout: fractions in [0, 1) dropped in training (masks drawn once per
+    ///     batch, reused at every step).
+    /// Configuration errors (units ≤ 0, a rate outside [0, 1), softmax) are thrown by `build`.
+    public required init(cell: any RecurrentCell, name: String, returnSequences: Bool = false,
+                         returnState: Bool = false, goBackwards: Bool = false, dropout: Float = 0,
+                         recurrentDropout: Float = 0) {
+        self.cell = cell
         self.name = name
-        self.units = units
-        self.activation = activation
-        self.recurrentActivation = recurrentActivation
-        self.useBias = useBias
         self.returnSequences = returnSequences
         self.returnState = returnState
         self.goBackwards = goBackwards
         self.dropout = dropout
         self.recurrentDropout = recurrentDropout
-        self.unitForgetBias = unitForgetBias
     }
 
-    /// Keras `get_config` keys: `name`, `trainable`, `units`, `activation`,
-    /// `recurrent_activation` (LSTM, GRU), `use_bias`, `return_sequences`, `return_state`,
-    /// `go_backwards`, `zero_output_for_mask`, `dropout`, `recurrent_dropout`, and
-    /// `unit_forget_bias` (LSTM) or `reset_after` (GRU). The initialisers are Keras's defaults and
-    /// not configurable, so they are not written.
-    public var config: [String: JSONValue] {
-        var c = baseConfig.merging([
-            "units": .number(Double(units)), "activation": .string(activation.rawValue), "use_bias": .bool(useBias),
-            "return_sequences": .bool(returnSequences), "return_state": .bool(returnState),
-            "go_backwards": .bool(goBackwards), "zero_output_for_mask": .bool(zeroOutputForMask),
-            "dropout": JSONValue(dropout), "recurrent_dropout": JSONValue(recurrentDropout),
-        ]) { $1 }
-        switch kind {
-        case .simple: break
-        case .lstm:
-            c["recurrent_activation"] = .string(recurrentActivation.rawValue)
-            c["unit_forget_bias"] = .bool(unitForgetBias)
-        case let .gru(resetAfter):
-            c["recurrent_activation"] = .string(recurrentActivation.rawValue)
-            c["reset_after"] = .bool(resetAfter)
-        }
-        return c
-    }
-
-    /// The options every recurrent layer reads from a configuration (see `config`), with Keras's
-    /// defaults for missing keys but `units`.
-    struct CommonOptions {
-        var name: String, units: Int, activation: Activation, recurrentActivation: Activation, useBias: Bool
-        var returnSequences: Bool, returnState: Bool, goBackwards: Bool, zeroOutputForMask: Bool
-        var dropout: Float, recurrentDropout: Float
-
-        init(_ r: ConfigReader, defaultName: String, hasRecurrentActivation: Bool) throws {
-            name = try r.name(default: defaultName)
-            units = try r.required("units", "a positive integer", ConfigReader.int)
-            activation = try r.optional("activation", .tanh, "an activation name", ConfigReader.activation)
-            if hasRecurrentActivation {
-                recurrentActivation = try r.optional("recurrent_activation", .sigmoid, "an activation name", ConfigReader.activation)
-            } else {
-                recurrentActivation = .sigmoid
-            }
-            useBias = try r.optional("use_bias", true, "true or false", ConfigReader.bool)
-            returnSequences = try r.optional("return_sequences", false, "true or false", ConfigReader.bool)
-            returnState = try r.optional("return_state", false, "true or false", ConfigReader.bool)
-            goBackwards = try r.optional("go_backwards", false, "true or false", ConfigReader.bool)
-            zeroOutputForMask = try r.optional("zero_output_for_mask", false, "true or false", ConfigReader.bool)
-            dropout = try r.optional("dropout", 0, "a number in [0, 1)", ConfigReader.float)
-            recurrentDropout = try r.optional("recurrent_dropout", 0, "a number in [0, 1)", ConfigReader.float)
-            _ = try r.trainable()
-        }
-    }
-
-    /// Keras keys of a recurrent layer that do not change what Recurrent computes: the seed of
-    /// the dropout masks (Recurrent draws its own) and the initialisers (Keras's defaults).
-    static let ignoredKerasKeys: Set<String> = ["seed", "kernel_initializer", "recurrent_initializer", "bias_initializer"]
-
-    var gateCount: Int { kind.gateCount }
-    /// Whether the C row kernels (Keras default activations tanh and sigmoid) apply.
-    var usesFusedKernels: Bool {
-        activation == .tanh && (kind == .simple || recurrentActivation == .sigmoid) && kind != .gru(resetAfter: false)
-    }
-    var gateWidth: Int { kind.gateCount * units }
-    var isGRUResetAfter: Bool { kind == .gru(resetAfter: true) }
+    var gateCount: Int { cell.gateCount }
+    var gateWidth: Int { cell.gateCount * units }
 
     func validateConfiguration() throws {
         guard units > 0, units <= 1 << 16 else {
@@ -214,6 +140,8 @@ public class RecurrentLayer: Layer {
         }
     }
 
+    /// Creates `kernel (features, G)` glorot_uniform, `recurrent_kernel (units, G)` orthogonal
+    /// over the whole matrix, and the cell's bias (Keras's default initialisers).
     public func build(inputShape: [Int], rng: inout RandomGenerator) throws {
         try validateConfiguration()
         guard inputShape.count == 2, inputShape[1] > 0, inputShape[1] <= 1 << 20, inputShape[0] != 0 else {
@@ -228,18 +156,7 @@ public class RecurrentLayer: Layer {
             Parameter(name: "kernel", value: Initializer.glorotUniform.make([inputDim, g], rng: &rng)),
             Parameter(name: "recurrent_kernel", value: Initializer.orthogonal(gain: 1).make([units, g], rng: &rng)),
         ]
-        if useBias {
-            var b: Tensor
-            if isGRUResetAfter {
-                b = Tensor(shape: [2, g])
-            } else {
-                b = Tensor(shape: [g])
-                if kind == .lstm && unitForgetBias {
-                    for j in units..<(2 * units) { b.data[j] = 1 }
-                }
-            }
-            ps.append(Parameter(name: "bias", value: b))
-        }
+        if useBias { ps.append(Parameter(name: "bias", value: cell.makeBias())) }
         parameters = ps
         tokenProjection = nil
         self.rng = rng.fork()
@@ -257,153 +174,13 @@ public class RecurrentLayer: Layer {
         returnSequences ? mask : nil
     }
 
-    public func forward(_ input: Tensor, mask: Tensor?, training: Bool) throws -> Tensor {
-        try forwardWithStates(input, mask: mask, training: training)[0]
-    }
-
-    /// Runs the layer and returns `[output, h]` (`[output, h, c]` for LSTM); `h` and `c` are the
-    /// final states `(batch, units)`. Throws on a wrong shape, NaN/Inf input or a bad mask.
-    public func forwardWithStates(_ input: Tensor, mask: Tensor?, training: Bool) throws -> [Tensor] {
-        try Check.built(self)
-        try Check.rank(input, 3, layer: name, meaning: "(batch, timesteps, features)")
-        try Check.lastAxis(input, inputDim, layer: name)
-        try Check.finite(input, layer: name)
-        try Check.mask(mask, for: input, layer: name)
-        let B = input.shape[0], T = input.shape[1]
-        guard B > 0 else {
-            throw RecurrentError.shapeMismatch(where: name, expected: "a non-empty batch", found: "shape \(input.shape)")
-        }
-        guard T > 0 else {
-            throw RecurrentError.shapeMismatch(where: name, expected: "at least one timestep", found: "shape \(input.shape)")
-        }
-        beginForward(input: input, mask: mask, training: training, B: B, T: T)
-        runForward(input, mask: mask, B: B, T: T)
-        if !recordsForBackward { lastInput = nil }
-        return collectOutputs(B: B, T: T)
-    }
-
-    /// Remembers what `backward` needs of this call (`input` nil when nothing is kept) and
-    /// draws the call's dropout masks.
-    func beginForward(input: Tensor?, mask: Tensor?, training: Bool, B: Int, T: Int) {
-        lastInput = input
-        lastMask = mask
-        lastTraining = training
-        lastBatch = B
-        lastSteps = T
-        drawDropoutMasks(batch: B, training: training)
-    }
-
-    func drawDropoutMasks(batch B: Int, training: Bool) {
-        inputMasks = []
-        recurrentMasks = []
-        guard training else { return }
-        let perGate = recurrentDropout > 0
-        func draw(_ n: Int, _ rate: Float) -> [Float] {
-            let scale = 1 / (1 - rate)
-            return (0..<n).map { _ in rng.uniform() < rate ? 0 : scale }
-        }
-        if dropout > 0 {
-            inputMasks = (0..<(perGate ? gateCount : 1)).map { _ in draw(B * inputDim, dropout) }
-        }
-        if recurrentDropout > 0 {
-            recurrentMasks = (0..<gateCount).map { _ in draw(B * units, recurrentDropout) }
-        }
-    }
-
-    func collectOutputs(B: Int, T: Int) -> [Tensor] {
-        let U = units
-        let h = hs.pointer
-        var last = Tensor(shape: [B, U])
-        last.withUnsafeMutableBufferPointer { p in
-            for b in 0..<B { (p.baseAddress! + b * U).update(from: h + (b * T + T - 1) * U, count: U) }
-        }
-        var out: [Tensor]
-        if returnSequences {
-            var seq = Tensor(uncheckedShape: [B, T, U], data: Array(UnsafeBufferPointer(start: h, count: B * T * U)))
-            if zeroOutputForMask, let mask = lastMask { zeroMaskedSteps(&seq, mask: mask) }
-            out = [seq, last]
-        } else {
-            out = [last, last]
-        }
-        if kind == .lstm {
-            var c = Tensor(shape: [B, U])
-            let cp = cs.pointer
-            c.withUnsafeMutableBufferPointer { p in
-                for b in 0..<B { (p.baseAddress! + b * U).update(from: cp + (b * T + T - 1) * U, count: U) }
-            }
-            out.append(c)
-        }
-        return out
-    }
-
-    /// Sets `(b, s, :)` to zero wherever the step `s` (processing order) is masked.
-    func zeroMaskedSteps(_ seq: inout Tensor, mask: Tensor) {
-        let B = seq.shape[0], T = seq.shape[1], U = seq.shape[2]
-        seq.withUnsafeMutableBufferPointer { p in
-            for b in 0..<B {
-                for s in 0..<T {
-                    let t = goBackwards ? T - 1 - s : s
-                    if mask.data[b * T + t] == 0 { (p.baseAddress! + (b * T + s) * U).update(repeating: 0, count: U) }
-                }
-            }
-        }
-    }
-
-    /// A new, unbuilt layer with the same configuration, for `Bidirectional`'s backward direction.
+    /// A new, unbuilt layer of the same class and configuration, for `Bidirectional`'s
+    /// backward direction.
     public func makeCopy(name: String, goBackwards: Bool) -> RecurrentLayer {
-        let copy: RecurrentLayer
-        switch kind {
-        case .simple:
-            copy = SimpleRNN(units, activation: activation, useBias: useBias, returnSequences: returnSequences,
-                             returnState: returnState, goBackwards: goBackwards, dropout: dropout,
-                             recurrentDropout: recurrentDropout, name: name)
-        case .lstm:
-            copy = LSTM(units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
-                        unitForgetBias: unitForgetBias, returnSequences: returnSequences, returnState: returnState,
-                        goBackwards: goBackwards, dropout: dropout, recurrentDropout: recurrentDropout, name: name)
-        case let .gru(resetAfter):
-            copy = GRU(units, activation: activation, recurrentActivation: recurrentActivation, useBias: useBias,
-                       resetAfter: resetAfter, returnSequences: returnSequences, returnState: returnState,
-                       goBackwards: goBackwards, dropout: dropout, recurrentDropout: recurrentDropout, name: name)
-        }
+        let copy = type(of: self).init(cell: cell, name: name, returnSequences: returnSequences,
+                                       returnState: returnState, goBackwards: goBackwards, dropout: dropout,
+                                       recurrentDropout: recurrentDropout)
         copy.zeroOutputForMask = zeroOutputForMask
         return copy
-    }
-
-    public func backward(_ gradOutput: Tensor, needsInputGradient: Bool) throws -> Tensor? {
-        try backwardWithStates(gradOutput, stateGradients: [], needsInputGradient: needsInputGradient)
-    }
-
-    /// Backpropagates the gradient of the output and, optionally, of the final states
-    /// (`[dh]` or `[dh, dc]`, each `(batch, units)`; empty for none).
-    public func backwardWithStates(_ gradOutput: Tensor, stateGradients: [Tensor?],
-                                   needsInputGradient: Bool) throws -> Tensor? {
-        // Backward overwrites the saved gates with their gradients, so each forward allows one backward.
-        guard let input = lastInput else {
-            throw RecurrentError.invalidConfiguration(
-                where: name, message: "backward called before forward (each forward allows one backward)")
-        }
-        let B = lastBatch, T = lastSteps, U = units
-        let expected = returnSequences ? [B, T, U] : [B, U]
-        guard gradOutput.shape == expected else {
-            throw RecurrentError.shapeMismatch(where: name, expected: "an output gradient of shape \(expected)",
-                                               found: "shape \(gradOutput.shape)")
-        }
-        let stateCount = kind == .lstm ? 2 : 1
-        guard stateGradients.count <= stateCount else {
-            throw RecurrentError.invalidValue(where: name, expected: "at most \(stateCount) state gradients (h\(stateCount == 2 ? ", c" : ""))",
-                                              found: "\(stateGradients.count)")
-        }
-        for g in stateGradients {
-            if let g, g.shape != [B, U] {
-                throw RecurrentError.shapeMismatch(where: name, expected: "a state gradient of shape \([B, U])",
-                                                   found: "shape \(g.shape)")
-            }
-        }
-        var gradOutput = gradOutput
-        if returnSequences && zeroOutputForMask, let mask = lastMask { zeroMaskedSteps(&gradOutput, mask: mask) }
-        lastInput = nil
-        return runBackward(input, gradOutput: gradOutput, stateGradients: stateGradients,
-                           B: B, T: T, needsInputGradient: needsInputGradient)
     }
 }

@@ -11,8 +11,8 @@
 /// which batches came before; it can differ from the recording forward pass in the last bits
 /// (another summation order inside BLAS).
 ///
-/// Used by `Sequential.forward` when `training` is false and the layer's `recordsForBackward`
-/// is false (`predict`, `evaluate`), for tables up to `TokenProjection.maxFloats` floats. The
+/// Used by `Sequential.forward` (through `FusesPreviousLayer`) when `training` is false and the
+/// layer's `recordsForBackward` is false (`predict`, `evaluate`), for tables up to `TokenProjection.maxFloats` floats. The
 /// layer keeps its table (up to 256 MiB) until the weights change or it is built again.
 final class TokenProjection {
     /// The largest table kept: 64 Mi floats (256 MiB); a 35,000-word vocabulary into an LSTM(128)
@@ -41,26 +41,27 @@ final class TokenProjection {
     }
 }
 
-extension RecurrentLayer {
+extension RecurrentLayer: FusesPreviousLayer {
     /// `embedding.forward(tokens)` followed by `forward`, in inference, through the table of
     /// projected tokens (see `TokenProjection`). Returns nil, having changed nothing, when the
-    /// shortcut does not apply: training, `recordsForBackward`, another feature width, a table
-    /// too large, or a non-finite value in the embedding table (the ordinary path then runs and
-    /// throws its usual error if the batch uses that row).
+    /// shortcut does not apply: `previous` is not an `Embedding`, training, `recordsForBackward`,
+    /// another feature width, a table too large, or a non-finite value in the embedding table
+    /// (the ordinary path then runs and throws its usual error if the batch uses that row).
     /// - Throws: what `embedding.forward` throws for bad ids (naming the embedding), or a bad mask.
-    func forward(tokens: Tensor, through embedding: Embedding, mask: Tensor?, training: Bool) throws -> Tensor? {
-        guard !training, !recordsForBackward, isBuilt, let table = embedding.embeddings,
-              embedding.outputDim == inputDim, embedding.inputDim * gateWidth <= TokenProjection.maxFloats
+    public func forward(input tokens: Tensor, through previous: any Layer, mask: Tensor?, training: Bool) throws -> Tensor? {
+        guard let embedding = previous as? Embedding, !training, !recordsForBackward, isBuilt,
+              let table = embedding.embeddings, embedding.outputDim == inputDim,
+              embedding.inputDim * gateWidth <= TokenProjection.maxFloats
         else { return nil }
         try embedding.readIDs(tokens)
         try Check.mask(mask, for: tokens, layer: name)
         let B = tokens.shape[0], T = tokens.shape[1]
         guard fillTokenProjection(embedding: embedding, table: table) else { return nil }
-        beginForward(input: nil, mask: mask, training: false, B: B, T: T)
+        beginForward(input: nil, mask: mask, initialState: nil, training: false, B: B, T: T)
         embedding.ids.withUnsafeBufferPointer { ids in
             runForward(Tensor(shape: [0]), mask: mask, B: B, T: T, tokens: (ids.baseAddress!, UnsafePointer(tokenProjection!.rows.pointer)))
         }
-        return collectOutputs(B: B, T: T)[0]
+        return collectOutputs(B: B, T: T).output
     }
 
     /// Makes sure `tokenProjection` is `E·K` for the current weights; false (nothing kept) when

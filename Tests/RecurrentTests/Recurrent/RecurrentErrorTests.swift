@@ -112,7 +112,7 @@ struct RecurrentErrorTests {
             }
             // A state gradient of the wrong shape.
             Self.expectError(naming: name) {
-                _ = try layer.backwardWithStates(Tensor(shape: seq ? [2, 5, 4] : [2, 4]), stateGradients: [Tensor(shape: [2, 5])],
+                _ = try layer.backwardWithStates(Tensor(shape: seq ? [2, 5, 4] : [2, 4]), stateGradients: RecurrentState(h: Tensor(shape: [2, 5])),
                                                  needsInputGradient: true)
             }
             // A correct one still works afterwards.

@@ -52,8 +52,9 @@ struct RecurrentFixtureTests {
         if let mask { #expect(mask.shape == Array(x.shape.prefix(2))) }
 
         // Forward: output, then h (and c) when return_state.
-        let outs = try layer.forwardWithStates(x, mask: mask, training: false)
-        let expectedCount = layer.returnState ? (layer.kind == .lstm ? 3 : 2) : 1
+        let result = try layer.forwardWithStates(x, mask: mask, training: false)
+        let outs = [result.output] + result.state.tensors
+        let expectedCount = layer.returnState ? 1 + layer.stateCount : 1
         #expect(fixture.outputs.count == expectedCount, "\(name): \(fixture.outputs.count) outputs in the fixture")
         #expect(outs.count >= fixture.outputs.count, "\(name): \(outs.count) outputs from forwardWithStates")
         let labels = ["output", "h", "c"]
@@ -65,7 +66,8 @@ struct RecurrentFixtureTests {
 
         // Backward: dLoss/dOutput = loss_weights[0], dLoss/dStates = the rest.
         #expect(fixture.lossWeights.count == fixture.outputs.count)
-        let stateGradients: [Tensor?] = fixture.lossWeights.dropFirst().map { $0.tensor }
+        let stateTensors = fixture.lossWeights.dropFirst().map { $0.tensor }
+        let stateGradients = stateTensors.first.map { RecurrentState(h: $0, c: stateTensors.dropFirst().first) }
         let dx = try layer.backwardWithStates(fixture.lossWeights[0].tensor, stateGradients: stateGradients,
                                               needsInputGradient: true)
         let expectedDx = try #require(fixture.inputGradient, "\(name): no input gradient in the fixture")
@@ -99,9 +101,10 @@ struct RecurrentFixtureTests {
         let paddedLayer = try Self.makeLayer(padded)
         let unpaddedLayer = try Self.makeLayer(unpadded)
         #expect(paddedLayer.returnState && unpaddedLayer.returnState)
-        let p = try paddedLayer.forwardWithStates(padded.input.tensor, mask: mask, training: false)
-        let u = try unpaddedLayer.forwardWithStates(unpadded.input.tensor, mask: nil, training: false)
-        let stateCount = paddedLayer.kind == .lstm ? 2 : 1
+        let pr = try paddedLayer.forwardWithStates(padded.input.tensor, mask: mask, training: false)
+        let ur = try unpaddedLayer.forwardWithStates(unpadded.input.tensor, mask: nil, training: false)
+        let p = [pr.output] + pr.state.tensors, u = [ur.output] + ur.state.tensors
+        let stateCount = paddedLayer.stateCount
         #expect(p.count == 1 + stateCount && u.count == 1 + stateCount)
         let B = padded.input.shape[0]
         #expect(unpadded.input.shape[0] == 1)
