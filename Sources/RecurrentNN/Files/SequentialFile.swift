@@ -78,7 +78,11 @@ extension Sequential {
     /// - Throws: `fileFormat` naming the path, for every problem `ModelFile.read(from:)` and
     ///   `make(from:)` detect and for compile, optimizer or training information that does not
     ///   fit the model; nothing is returned half-loaded.
+    ///
+    /// A file another module's registered `ModelFormat` recognizes by its first bytes (a Keras
+    /// file, say) is read by that format instead; see `ModelFormats`.
     public static func load(from url: URL) throws -> Sequential {
+        if let format = ModelFormats.format(of: url) { return try format.loadModel(from: url) }
         let file = try ModelFile.read(from: url)
         let model = try make(from: file, location: url.path)
         try model.restoreCheckpoint(file, location: url.path)

@@ -60,7 +60,17 @@ struct TrainingTests {
         let (testLoss, output) = try model.evaluateLoss(test.x, test.y, loss: .binaryCrossentropy)
         #expect(testLoss < 0.5 * initialLoss, "held-out loss \(initialLoss) → \(testLoss)")
         let predicted = try model.predict(test.x, batchSize: 64)
-        #expect(predicted == output, "predict in batches differs from one forward")
+        if PackedMatrix.usesPackedKernel {
+            // The packed kernel sums each element in one fixed order, whatever the batch split.
+            #expect(predicted == output, "predict in batches differs from one forward")
+        } else {
+            // A CBLAS GEMM may block 64 rows and 200 rows differently (another summation order
+            // of the per-step 8-term dot products): equal within float32 rounding, a few ulps of
+            // the probabilities (ulp(1) = 1.2e-7).
+            #expect(predicted.shape == output.shape)
+            let worst = zip(predicted.data, output.data).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-6, "predict in batches differs from one forward by \(worst)")
+        }
         let correct = (0..<200).filter { (predicted.data[$0] > 0.5) == (test.y.data[$0] == 1) }.count
         #expect(Double(correct) / 200 > 0.9, "held-out accuracy \(correct)/200")
     }
