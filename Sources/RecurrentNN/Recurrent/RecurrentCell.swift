@@ -147,7 +147,4 @@ extension RecurrentCell {
         defer { slice.deallocate() }
         slice.run()
     }
-
-    /// Whether the C kernels (Keras's default activations) run this cell's step.
-    var hasDefaultActivations: Bool { activation == .tanh && recurrentActivation == .sigmoid }
 }
