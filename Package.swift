@@ -65,21 +65,28 @@ let package = Package(
         ),
         // Run folders: training curves and predictions as SVG, history files, an HTML page.
         .target(name: "RecurrentReports", dependencies: ["RecurrentNN"]),
-        // The lecture's experiments, built on the public API only (`recurrent run NAME`).
+        // Text pipelines of saved models: classification (tokens, padding, labels; the versioned
+        // "pipeline" attachment) and next-word generation (what `predict` and `generate` use).
+        .target(name: "RecurrentPipelines", dependencies: ["RecurrentNN", "RecurrentText", "RecurrentDatasets"]),
+        // The lecture's experiments as specifications, built on the public API only (`recurrent run NAME`).
         .target(name: "RecurrentExperiments", dependencies: ["Recurrent", "RecurrentDatasets"]),
         // The public library: re-exports every module.
-        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentText", "RecurrentDatasets", "RecurrentReports"]),
-        // The `recurrent` command-line tool.
-        .executableTarget(
-            name: "RecurrentCLI",
+        .target(name: "Recurrent", dependencies: ["RecurrentTensor", "RecurrentNN", "RecurrentText", "RecurrentDatasets", "RecurrentReports", "RecurrentPipelines"]),
+        // The `recurrent` tool's commands, as a library that tests call.
+        .target(
+            name: "RecurrentCommands",
             dependencies: ["Recurrent", "RecurrentExperiments", "CKernels", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // The `recurrent` command-line tool: a `main` that runs RecurrentCommands.
+        .executableTarget(name: "RecurrentCLI", dependencies: ["RecurrentCommands"]),
         .testTarget(
             name: "RecurrentTests",
             // CompressNIO and NIOCore: the dataset tests gzip small archives they write.
             dependencies: [
                 "Recurrent",
                 "RecurrentExperiments",
+                "RecurrentCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

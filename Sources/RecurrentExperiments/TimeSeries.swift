@@ -11,9 +11,6 @@ import Recurrent
 /// Loss MSE, optimizer Adam. The run also trains 5 and 20 units and compares the test MSEs,
 /// and plots the predictions of each against the targets on the test period.
 public struct TimeSeriesExperiment: Experiment {
-    public let name = "timeseries"
-    public var task: ExperimentTask { .regression }
-    public let summary = "SimpleRNN(10) → Dense(1) predicting a noisy sine from windows of 3 steps (131 parameters); compares 5, 10, 20 units"
     public init() {}
 
     /// The generated series and its windows: x `(n, 3, 1)`, y `(n, 1)`.
@@ -29,76 +26,64 @@ public struct TimeSeriesExperiment: Experiment {
         return (x, y, series)
     }
 
-    /// A series of numbers: no vocabulary.
-    public func minimumVocabularySize(tokenization: String?) -> (size: Int, reason: String)? { nil }
-    /// Windows of 3 steps: no sequence length to set.
-    public var minimumMaxlen: (size: Int, reason: String)? { nil }
-    public var minimumLimit: (size: Int, reason: String)? { (10, "8 training and 2 test windows at least") }
-    public var defaultValidationSplit: Double? { 0.2 }
-    /// The first 80% of the windows train (and validate), the rest test.
-    public func fitSamples(limit: Int) -> Int { limit * 8 / 10 }
+    public var specification: ExperimentSpecification { Self.specification }
+    /// A series of numbers in windows of 3 steps: no vocabulary or sequence length to set. The
+    /// first 80% of the windows train (and validate), the rest test.
+    static let specification = ExperimentSpecification(
+        name: "timeseries", summary: "SimpleRNN(10) → Dense(1) predicting a noisy sine from windows of 3 steps (131 parameters); compares 5, 10, 20 units",
+        defaults: ExperimentDefaults(units: 10, epochs: 100, batchSize: 32, optimizer: "adam"),
+        accepts: [.validationSplit(default: 0.2), .limit(OptionFloor(10, "8 training and 2 test windows at least"), fitPercent: 80)],
+        body: TimeSeriesExperiment.body)
 
-    public func run(_ o: ExperimentOptions) throws -> ExperimentResult {
-        try o.check(for: self)
-        let (x, y, _) = Self.data(seed: o.seed)
-        var n = x.shape[0]
-        if let limit = o.limit { n = min(n, limit) }
-        let trainCount = fitSamples(limit: n)
-        let split = o.validationSplit ?? defaultValidationSplit!
-        let xTrain = x.rows(0..<trainCount), yTrain = y.rows(0..<trainCount)
-        let xTest = x.rows(trainCount..<n), yTest = y.rows(trainCount..<n)
-        let units = o.units ?? 10
-        let epochs = o.epochs ?? 100
-        let run = try RunFolder(o.output)
-        defer { run.discard() }  // a failed run leaves the previous one's files
-        var comparisons: [(Int, Double, Tensor)] = []
-        var main: (Sequential, History, Double)?
-        for u in [units] + [5, 10, 20].filter({ $0 != units }) {
-            let model = Sequential(name: "timeseries_\(u)") {
-                SimpleRNN(u, dropout: o.dropout ?? 0, recurrentDropout: o.recurrentDropout ?? 0)
-                Dense(1)
-            }
-            try model.build(inputShape: [3, 1], seed: o.seed)
-            let optimizer = try o.makeOptimizer(default: "adam")
-            try model.compile(optimizer: optimizer, loss: .meanSquaredError)
-            if u == units { o.log(model.summary()) }
-            let (history, seconds) = try timed {
-                try model.fit(x: xTrain, y: yTrain, batchSize: o.batchSize ?? 32, epochs: epochs, validationSplit: split,
-                              shuffle: true, verbose: u == units ? o.verbose : .silent)
-            }
-            let test = try evaluateOrNaN(model, x: xTest, y: yTest)["loss"]!
-            try requireFinite(test, of: "\(name) SimpleRNN(\(u))", history: history, output: o.output)
-            comparisons.append((u, test, try model.predict(xTest)))
-            o.log("SimpleRNN(\(u)): \(model.parameterCount) parameters, test MSE \(String(format: "%.5f", test))")
-            if u == units { main = (model, history, seconds) }
+    /// One trained model of the comparison: its units, test MSE and test predictions.
+    struct Trained { var units: Int, testMSE: Double, predictions: Tensor, model: Sequential, history: History, seconds: Double }
+
+    static func body(_ run: ExperimentRun) throws -> ExperimentOutcome {
+        let (x, y, _) = data(seed: run.seed)
+        let n = min(x.shape[0], run.options.limit ?? .max)
+        let trainCount = run.specification.fitSamples(limit: n)
+        let split = run.options.validationSplit ?? run.specification.defaultValidationSplit!
+        let units = run.units
+        let training = (x: x.rows(0..<trainCount), y: y.rows(0..<trainCount)), test = (x: x.rows(trainCount..<n), y: y.rows(trainCount..<n))
+        let comparisons = try ([units] + [5, 10, 20].filter { $0 != units }).map { u in
+            try train(units: u, main: u == units, run, split: split, train: training, test: test)
         }
-        guard let (model, history, seconds) = main else { fatalError("unreachable: the default units run first") }
-        try model.save(to: run.file("model.rnn"))
-        try run.writeHistory(history)
-        var charts = try run.writeCurves(history, title: "timeseries SimpleRNN(\(units))")
+        let main = comparisons[0], sorted = comparisons.sorted { $0.units < $1.units }
         let palette = ["#2ca02c", "#d62728", "#9467bd"]
-        var series = [LineChart.Series(name: "target", values: yTest.data.map(Double.init), color: "#333333")]
-        for (i, c) in comparisons.sorted(by: { $0.0 < $1.0 }).enumerated() {
-            series.append(LineChart.Series(name: "SimpleRNN(\(c.0))", values: c.2.data.map(Double.init), color: palette[i % 3], dashed: c.0 != units))
+        var series = [LineChart.Series(name: "target", values: test.y.data.map(Double.init), color: "#333333")]
+        for (i, c) in sorted.enumerated() {
+            series.append(LineChart.Series(name: "SimpleRNN(\(c.units))", values: c.predictions.data.map(Double.init), color: palette[i % 3], dashed: c.units != units))
         }
-        try run.writeChart(LineChart(title: "test period: predictions against targets", xLabel: "time step (test)",
-                                     yLabel: "value", series: series), as: "predictions.svg")
-        charts.append("predictions.svg")
-        let testMSE = comparisons.first { $0.0 == units }!.1
-        var results: [String: JSONValue] = ["experiment": .string(name), "test_loss": .number(testMSE),
-                                            "parameters": .number(Double(model.parameterCount)),
-                                            "epochs": .number(Double(history.epochs.count)), "seconds_per_epoch": .number(seconds / Double(max(history.epochs.count, 1)))]
-        for c in comparisons { results["test_mse_units_\(c.0)"] = .number(c.1) }
-        results["validation"] = .string("split")
-        results["validation_split"] = .number(split)
-        try run.writeResults(results)
-        let rows = [("test MSE (\(units) units)", String(format: "%.5f", testMSE)), ("parameters", "\(model.parameterCount)"),
+        let predictions = LineChart(title: "test period: predictions against targets", xLabel: "time step (test)", yLabel: "value", series: series)
+        var results: [String: JSONValue] = ["test_loss": .number(main.testMSE), "parameters": .number(Double(main.model.parameterCount)),
+                                            "validation": .string("split"), "validation_split": .number(split)]
+        for c in comparisons { results["test_mse_units_\(c.units)"] = .number(c.testMSE) }
+        let rows = [("test MSE (\(units) units)", String(format: "%.5f", main.testMSE)), ("parameters", "\(main.model.parameterCount)"),
                     ("validation", Validation.split(split).description)]
-            + comparisons.sorted { $0.0 < $1.0 }.map { ("test MSE, SimpleRNN(\($0.0))", String(format: "%.5f", $0.1)) }
-        try run.writeIndex(title: "timeseries: SimpleRNN(\(units)) → Dense(1)", results: rows, summary: model.summary(), charts: charts)
-        try run.publish()
-        return ExperimentResult(experiment: name, metrics: ["test_loss": testMSE], epochsRun: history.epochs.count,
-                                secondsPerEpoch: seconds / Double(max(history.epochs.count, 1)), runFolder: o.output,
-                                notes: rows)
+            + sorted.map { ("test MSE, SimpleRNN(\($0.units))", String(format: "%.5f", $0.testMSE)) }
+        return ExperimentOutcome(model: main.model, history: main.history, seconds: main.seconds, title: "timeseries: SimpleRNN(\(units)) → Dense(1)",
+                                 chartTitle: "timeseries SimpleRNN(\(units))", charts: [("predictions.svg", predictions)],
+                                 results: results, rows: rows, metrics: ["test_loss": main.testMSE])
+    }
+
+    /// SimpleRNN(`units`) → Dense(1), trained on `train` (validating on its last `split`) and
+    /// tested on `test`; `main` logs its summary and progress.
+    static func train(units u: Int, main: Bool, _ run: ExperimentRun, split: Double,
+                      train: (x: Tensor, y: Tensor), test: (x: Tensor, y: Tensor)) throws -> Trained {
+        let model = Sequential(name: "timeseries_\(u)") {
+            SimpleRNN(u, dropout: run.dropout, recurrentDropout: run.recurrentDropout)
+            Dense(1)
+        }
+        try model.build(inputShape: [3, 1], seed: run.seed)
+        try model.compile(optimizer: run.makeOptimizer(), loss: .meanSquaredError)
+        if main { run.log(model.summary()) }
+        let (history, seconds) = try timed {
+            try model.fit(x: train.x, y: train.y, batchSize: run.batchSize, epochs: run.epochs, validationSplit: split,
+                          shuffle: true, verbose: main ? run.options.verbose : .silent)
+        }
+        let mse = try evaluateOrNaN(model, x: test.x, y: test.y)["loss"]!
+        try requireFinite(mse, of: "\(run.name) SimpleRNN(\(u))", history: history, output: run.options.output)
+        run.log("SimpleRNN(\(u)): \(model.parameterCount) parameters, test MSE \(String(format: "%.5f", mse))")
+        return Trained(units: u, testMSE: mse, predictions: try model.predict(test.x), model: model, history: history, seconds: seconds)
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Recurrent
-import RecurrentExperiments
 
 /// `recurrent predict --model RUN_FOLDER "text" ...`: the class and probability of each text
 /// (or of each line of standard input) from a trained text classifier, preprocessed exactly as
@@ -13,45 +12,38 @@ struct Predict: ParsableCommand {
     @Argument(help: "Texts to classify; without any, one text per line of standard input.") var texts: [String] = []
 
     func run() throws {
-        let loaded = try TrainedModel.load(model)
-        guard let json = loaded.model.attachments["pipeline"],
-              let pipeline = try? JSONDecoder().decode(TextPipeline.self, from: Data(json.utf8)) else {
-            throw CommandFailure("\(loaded.file.path) is not a text classifier (it has no text pipeline); train one with `recurrent run spam-rnn` (or reuters-lstm, imdb-lstm, nsmc-lstm)")
-        }
+        let classifier = try loadClassifier()
         var inputs = texts
         if inputs.isEmpty { inputs = readStandardInputLines(warn: warn) }
         guard !inputs.isEmpty else { throw ValidationError("no text given (pass texts as arguments or lines on standard input)") }
-        let sequences = try pipeline.sequences(inputs, attachments: loaded.model.attachments)
-        let x = try padSequences(sequences, maxlen: pipeline.maxlen)
-        let p = try loaded.model.predict(x, batchSize: 256)
-        if let bad = p.data.first(where: { !$0.isFinite }) {
-            throw RecurrentError.invalidValue(where: "recurrent predict --model \(model)", expected: "a model whose outputs are finite probabilities",
-                                              found: "\(bad): the saved weights are not finite (its training diverged); train it again")
+        for line in try lines(classifier, inputs, warn: warn) { print(line) }
+    }
+
+    /// The classifier saved in `--model`.
+    /// - Throws: `CommandFailure` when the path holds no model or a model without a text pipeline.
+    func loadClassifier() throws -> TextClassifier {
+        let loaded = try TrainedModel.load(model)
+        guard let classifier = try TextClassifier(model: loaded.model) else {
+            throw CommandFailure("\(loaded.file.path) is not a text classifier (it has no text pipeline); train one with `recurrent run spam-rnn` (or reuters-lstm, imdb-lstm, nsmc-lstm)")
         }
-        let k = p.shape.last ?? 1
-        let placeholders = try pipeline.placeholderIds(attachments: loaded.model.attachments)
-        for (i, text) in inputs.enumerated() {
-            let known = sequences[i].filter { !placeholders.contains($0) }
+        return classifier
+    }
+
+    /// One line per text, `label<TAB>probability<TAB>text` (line breaks inside a text shown as
+    /// spaces); `warn` gets a warning for each text that is empty or has no word the model knows.
+    func lines(_ classifier: TextClassifier, _ inputs: [String], warn: (String) -> Void) throws -> [String] {
+        let results = try classifier.classify(inputs, location: "recurrent predict --model \(model)")
+        return zip(inputs, results).enumerated().map { i, pair in
+            let (text, result) = pair
             if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 warn("text \(i + 1) is empty; the prediction is the model's answer to an empty input")
-            } else if known.isEmpty {
+            } else if result.knownTokens == 0 {
                 warn("text \(i + 1) has no word the model knows; the prediction is the model's answer to "
-                     + (sequences[i].isEmpty ? "an empty input" : "unknown words only"))
-            }
-            let label: String, probability: Float
-            if k == 1 {
-                let q = p[i, 0]
-                label = pipeline.labels[q > 0.5 ? 1 : 0]
-                probability = q > 0.5 ? q : 1 - q
-            } else {
-                var best = 0
-                for j in 1..<k where p[i, j] > p[i, best] { best = j }
-                label = best < pipeline.labels.count ? pipeline.labels[best] : "class \(best)"
-                probability = p[i, best]
+                     + (result.tokens.isEmpty ? "an empty input" : "unknown words only"))
             }
             // One line per text: line breaks inside a text argument are shown as spaces.
             let shown = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).joined(separator: " ")
-            print("\(label)\t\(String(format: "%.4f", probability))\t\(shown)")
+            return "\(result.label)\t\(String(format: "%.4f", result.probability))\t\(shown)"
         }
     }
 

@@ -1,70 +1,16 @@
 import Foundation
-import Recurrent
 import RecurrentDatasets
+import RecurrentNN
+import RecurrentTensor
+import RecurrentText
 
-/// How a text classifier turns raw text into its input, saved with the model (attachment
-/// `"pipeline"`) so that `recurrent predict` repeats it exactly.
-public struct TextPipeline: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
-        /// The Keras Tokenizer in the attachment `"tokenizer"`.
-        case tokenizer
-        /// A Keras dataset word index (attachment `"word_index"`, word → rank from 1) with
-        /// Keras's `index_from`, `start_char`, `oov_char` and `num_words` (imdb, reuters).
-        case kerasWordIndex = "keras_word_index"
-        /// A SentencePiece model (attachment `"sentencepiece"`, base64), ids shifted by 1 so that
-        /// 0 stays padding.
-        case sentencePiece = "sentencepiece"
-    }
-    public var kind: Kind
-    /// Padded and truncated length (Keras `pad_sequences`, pre/pre).
-    public var maxlen: Int
-    /// Clean the text as the lecture does for Korean (keep Hangul and spaces) and drop its stop words.
-    public var korean = false
-    /// Replace every ASCII digit with `0` before tokenizing (spam-rnn), so that numbers of the same
-    /// shape share a token: `09066358152` and `08712460324` both become `00000000000`, `£1000` and
-    /// `£5000` both `£0000`. Phone numbers, prices and codes are mostly seen once; as shapes they
-    /// are seen often. False when a saved pipeline does not mention it (models saved before it).
-    public var normalizesDigits = false
-    /// Class names, index = class id (binary: [negative, positive]).
-    public var labels: [String]
-    public var numWords: Int?
-    public var indexFrom = 3
-    public var startChar: Int? = 1
-    public var oovChar: Int? = 2
-
-    public init(kind: Kind, maxlen: Int, labels: [String]) {
-        self.kind = kind
-        self.maxlen = maxlen
-        self.labels = labels
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case kind, maxlen, korean, normalizesDigits, labels, numWords, indexFrom, startChar, oovChar
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        kind = try c.decode(Kind.self, forKey: .kind)
-        maxlen = try c.decode(Int.self, forKey: .maxlen)
-        korean = try c.decode(Bool.self, forKey: .korean)
-        normalizesDigits = try c.decodeIfPresent(Bool.self, forKey: .normalizesDigits) ?? false
-        labels = try c.decode([String].self, forKey: .labels)
-        numWords = try c.decodeIfPresent(Int.self, forKey: .numWords)
-        indexFrom = try c.decode(Int.self, forKey: .indexFrom)
-        startChar = try c.decodeIfPresent(Int.self, forKey: .startChar)
-        oovChar = try c.decodeIfPresent(Int.self, forKey: .oovChar)
-    }
-
-    public var json: String { String(decoding: try! JSONEncoder().encode(self), as: UTF8.self) }
-
-    /// A word index as the JSON object Keras writes (word → rank), for the `"word_index"` attachment.
-    public static func json(_ index: WordIndex) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try! encoder.encode(index.dictionary), as: UTF8.self)
-    }
-
-    /// Token ids of each text, as the model was trained on them (before padding).
+extension TextPipeline {
+    /// Token ids of each text, as the model was trained on them (before padding): the Keras
+    /// Tokenizer's `texts_to_sequences`, SentencePiece ids + 1, or a Keras dataset's ids
+    /// (`start_char`, then rank + `index_from` for each word of `KerasDatasetWords`, `oov_char`
+    /// at or above `num_words`, words outside the index skipped as the loaders do).
+    /// - Parameter attachments: the model's attachments (`"tokenizer"`, `"sentencepiece"` or
+    ///   `"word_index"`, as `kind` needs).
     /// - Throws: `invalidConfiguration` when the attachment the pipeline needs is missing.
     public func sequences(_ texts: [String], attachments: [String: String]) throws -> [[Int]] {
         let prepared = texts.map(prepare)
@@ -120,7 +66,8 @@ public struct TextPipeline: Codable, Sendable, Equatable {
         }
     }
 
-    /// The padded input `(texts, maxlen)`.
+    /// The padded input `(texts, maxlen)`: `sequences` pre-padded with 0 and pre-truncated.
+    /// - Throws: as `sequences`.
     public func encode(_ texts: [String], attachments: [String: String]) throws -> Tensor {
         try padSequences(try sequences(texts, attachments: attachments), maxlen: maxlen)
     }

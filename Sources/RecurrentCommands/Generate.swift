@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Recurrent
-import RecurrentExperiments
 
 /// `recurrent generate --model RUN_FOLDER --seed "..."`: continues a text with a trained
 /// next-word model (textgen-rnn, textgen-lstm).
@@ -22,19 +21,22 @@ struct Generate: ParsableCommand {
     }
 
     func run() throws {
+        print(try continuation())
+    }
+
+    /// The seed and the words the model in `--model` adds to it.
+    /// - Throws: `CommandFailure` when the path holds no model or one without a tokenizer and
+    ///   generation settings; as `TextGenerator.generate`.
+    func continuation() throws -> String {
         let loaded = try TrainedModel.load(model)
-        guard let tokenizerJSON = loaded.model.attachments["tokenizer"],
-              let generation = loaded.model.attachments["generation"],
-              let inputLength = try JSONValue.parse(Data(generation.utf8), location: "\(loaded.file.path) generation")["input_length"]?.intValue else {
+        guard let generator = try TextGenerator.attached(to: loaded.model, location: "\(loaded.file.path) generation") else {
             throw CommandFailure("\(loaded.file.path) is not a text-generation model (it has no tokenizer and generation settings); train one with `recurrent run textgen-rnn` or `textgen-lstm`")
         }
-        let tokenizer = try Tokenizer(json: tokenizerJSON)
-        if tokenizer.textsToSequences([seed])[0].isEmpty {
+        if generator.tokenizer.textsToSequences([seed])[0].isEmpty {
             FileHandle.standardError.write(Data("warning: no word of the seed is in the model's vocabulary; the continuation starts from nothing\n".utf8))
         }
         var rng = RandomGenerator(seed: randomSeed)
-        print(try TextGenerator.generate(model: loaded.model, tokenizer: tokenizer, inputLength: inputLength, seed: seed,
-                                         words: words, temperature: temperature, topK: topK, rng: &rng))
+        return try generator.generate(seed: seed, words: words, temperature: temperature, topK: topK, rng: &rng)
     }
 }
 

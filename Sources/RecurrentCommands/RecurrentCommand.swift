@@ -3,14 +3,19 @@ import CKernels
 import Foundation
 import Recurrent
 
-@main
-struct RecurrentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `recurrent` tool's root command; the executable target's `main.swift` calls `main()`.
+/// Tests parse and run its subcommands in-process (`RecurrentCommand.parseAsRoot([...])`).
+public struct RecurrentCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "recurrent",
         abstract: "Keras-exact recurrent neural networks on fast CPU kernels.",
         subcommands: [Run.self, Predict.self, Generate.self, Datasets.self, Demo.self, Bench.self, Info.self])
 
-    static func main() {
+    public init() {}
+
+    /// Re-executes with a known OpenBLAS core type when needed, keeps freed memory in the heap,
+    /// then parses the command line and runs the command (exiting with its status).
+    public static func main() {
         OpenBLASSetup.reexecIfNeeded()
         // Keep freed memory in the heap: the per-batch tensors of the lecture's shapes (tens of
         // MB) would otherwise be fresh mmaps, page-faulted and zeroed by the kernel on every
