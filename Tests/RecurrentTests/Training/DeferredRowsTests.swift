@@ -242,6 +242,23 @@ struct TrainingLoopSynchronizationTests {
         #expect(D.state(looped, loopedAdam) == D.state(stepped, steppedAdam))
     }
 
+    @Test("An Adam dropped with rows still pending applies them as it goes")
+    func droppedOptimizerApplies() throws {
+        let (x, y) = D.data()
+        let (eager, eagerAdam) = try D.model(deferring: false)
+        try eager.trainOnBatch(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: eagerAdam)
+        let (m, _) = try D.model(deferring: false, optimizer: Adam(learningRate: 0))
+        weak var weakAdam: Adam?
+        try {
+            let adam = Adam(learningRate: 0.02)
+            weakAdam = adam
+            _ = try m.trainStep(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: adam)
+            #expect(adam.pendingSteps(of: (m.layers[0] as! Embedding).embeddings!) > 0)
+        }()
+        #expect(weakAdam == nil)
+        #expect(m.parameters.map(\.value) == eager.parameters.map(\.value))
+    }
+
     /// Records the embedding table at every batch end.
     final class TableRecorder: Callback {
         var tables: [Tensor] = []
