@@ -186,20 +186,3 @@ extension Tensor {
         return Tensor(uncheckedShape: [indices.count] + shape.dropFirst(), data: out)
     }
 }
-
-extension VectorMath {
-    /// `dst[0..<n] += src[0..<n]`, sixteen lanes at a time (each element one float32 add, so
-    /// the result does not depend on the lane width). The row-add of the layers' backward passes.
-    @inlinable @inline(__always)
-    public static func addRow(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ n: Int) {
-        var j = 0
-        while j + 16 <= n {
-            store(load(dst + j) + load(src + j), dst + j)
-            j += 16
-        }
-        while j < n {
-            dst[j] += src[j]
-            j += 1
-        }
-    }
-}

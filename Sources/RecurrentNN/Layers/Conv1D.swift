@@ -251,7 +251,7 @@ public final class Conv1D: Layer {
                 bias.gradient.withUnsafeMutableBufferPointer { gb in
                     let g = gBuf.baseAddress!, gb = gb.baseAddress!
                     gb.update(from: g, count: f)
-                    for r in 1..<max(1, rows) { VectorMath.addRow(g + r * f, into: gb, f) }
+                    for r in 1..<max(1, rows) { VectorMath.add(g + r * f, into: gb, count: f) }
                 }
             }
         }
@@ -319,7 +319,7 @@ public final class Conv1D: Layer {
                                 }
                                 // dKernel = Σ over workers.
                                 for w in 1..<max(1, parts.count) {
-                                    VectorMath.addRow(pp.value! + (w - 1) * width * f, into: gkp.value, width * f)
+                                    VectorMath.add(pp.value! + (w - 1) * width * f, into: gkp.value, count: width * f)
                                 }
                             }
                         }

@@ -216,7 +216,7 @@ public final class Dense: Layer, LogitsProducingLayer {
                 bias.gradient.withUnsafeMutableBufferPointer { gb in
                     let gb = gb.baseAddress!
                     gb.update(from: g, count: n)
-                    for r in 1..<max(1, rows) { VectorMath.addRow(g + r * n, into: gb, n) }
+                    for r in 1..<max(1, rows) { VectorMath.add(g + r * n, into: gb, count: n) }
                 }
             }
         }

@@ -247,7 +247,7 @@ public final class Embedding: Layer, RowReadingLayer, TokenInputLayer {
                                             row.update(from: src, count: d)
                                             for j in 0..<d { square[j] = src[j] * src[j] }
                                         } else {
-                                            VectorMath.addRow(src, into: row, d)
+                                            VectorMath.add(src, into: row, count: d)
                                             for j in 0..<d { square[j] += src[j] * src[j] }
                                         }
                                     }

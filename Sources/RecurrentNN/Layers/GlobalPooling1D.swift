@@ -199,7 +199,7 @@ public struct MeanOverSteps: GlobalPoolingReduction {
                         var count = 0
                         for t in 0..<steps where wb[t] != 0 {
                             count += 1
-                            VectorMath.addRow(xb + t * c, into: yb, c)
+                            VectorMath.add(xb + t * c, into: yb, count: c)
                         }
                         if count == 0 { continue }  // all masked: 0 (Keras: NaN)
                         let n = Float(count), inv = 1 / n

@@ -221,3 +221,64 @@ struct DeferredRowsTests {
         #expect(m.parameters.map(\.value) == eager.parameters.map(\.value), "its pending updates were applied as the loop ended")
     }
 }
+
+/// The public paths that train several steps: `trainOnBatches`, and `fit` with a callback that
+/// reads the weights at every batch.
+@Suite("Training loops leave current weights")
+struct TrainingLoopSynchronizationTests {
+    typealias D = DeferredRowsTests
+
+    @Test("trainOnBatches equals trainOnBatch step by step, bit for bit, and leaves nothing pending")
+    func trainOnBatchesMatchesSteps() throws {
+        let (x, y) = D.data()
+        let batches = (0..<6).map { (x.rows(($0 * 8)..<($0 * 8 + 8)), y.rows(($0 * 8)..<($0 * 8 + 8))) }
+        let (looped, loopedAdam) = try D.model(deferring: true)
+        let losses = try looped.trainOnBatches(batches, loss: .binaryCrossentropy, optimizer: loopedAdam)
+        let (stepped, steppedAdam) = try D.model(deferring: false)
+        let expected = try batches.map { try stepped.trainOnBatch($0.0, $0.1, loss: .binaryCrossentropy, optimizer: steppedAdam) }
+        #expect(losses == expected)
+        #expect(looped.parameters.allSatisfy { loopedAdam.pendingSteps(of: $0) == 0 })
+        #expect(looped.parameters.map(\.value) == stepped.parameters.map(\.value))
+        #expect(D.state(looped, loopedAdam) == D.state(stepped, steppedAdam))
+    }
+
+    @Test("An Adam dropped with rows still pending applies them as it goes")
+    func droppedOptimizerApplies() throws {
+        let (x, y) = D.data()
+        let (eager, eagerAdam) = try D.model(deferring: false)
+        try eager.trainOnBatch(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: eagerAdam)
+        let (m, _) = try D.model(deferring: false, optimizer: Adam(learningRate: 0))
+        weak var weakAdam: Adam?
+        try {
+            let adam = Adam(learningRate: 0.02)
+            weakAdam = adam
+            _ = try m.trainStep(x.rows(0..<8), y.rows(0..<8), loss: .binaryCrossentropy, optimizer: adam)
+            #expect(adam.pendingSteps(of: (m.layers[0] as! Embedding).embeddings!) > 0)
+        }()
+        #expect(weakAdam == nil)
+        #expect(m.parameters.map(\.value) == eager.parameters.map(\.value))
+    }
+
+    /// Records the embedding table at every batch end.
+    final class TableRecorder: Callback {
+        var tables: [Tensor] = []
+        func onTrainBatchEnd(model: Sequential, batch: Int, logs: Logs) throws {
+            tables.append((model.layers[0] as! Embedding).embeddings!.value)
+        }
+    }
+
+    @Test("A callback that reads weights at every batch sees the eager update's weights")
+    func batchCallbacksSeeCurrentWeights() throws {
+        let (x, y) = D.data()
+        var recorded: [[Tensor]] = []
+        for deferring in [false, true] {
+            let (m, _) = try D.model(deferring: deferring)
+            let recorder = TableRecorder()
+            #expect(recorder.readsWeightsEachBatch, "a user's callback reads weights unless it says otherwise")
+            try m.fit(x: x, y: y, batchSize: 8, epochs: 1, callbacks: [recorder], verbose: .silent)
+            recorded.append(recorder.tables)
+        }
+        #expect(recorded[0].count == 12)
+        #expect(recorded[0] == recorded[1])
+    }
+}

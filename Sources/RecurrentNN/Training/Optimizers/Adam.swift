@@ -128,6 +128,12 @@ public class Adam: BaseOptimizer {
 
     override func resetDeferral() { deferrals = [:] }
 
+    deinit {
+        // A caller of `step(_:synchronizing: false)` that never synchronized: what is pending is
+        // applied, so that a weight outliving its optimizer is right.
+        synchronize(deferrals.values.map(\.parameter))
+    }
+
     public override func synchronize(_ parameters: [Parameter]) {
         guard !deferrals.isEmpty else { return }
         for p in parameters { applyDeferred(p, rows: nil) }

@@ -1,5 +1,6 @@
+// Keras's optimizer updates (SGD, Adam, RMSprop) over `rc_update` pieces; see CKernels.h.
 #include "CKernels.h"
-#include "rc_math.h"
+#include "rc_math.h"  // RC_CLONES: compiled for AVX-512, AVX2 and generic x86-64, chosen at load time
 
 // ---------------------------------------------------------------- optimizer updates
 // Keras's update formulas evaluated one operation at a time, each rounded to float32 as
