@@ -5,8 +5,17 @@ import PackageDescription
 let package = Package(
     name: "Recurrent",
     platforms: [.macOS(.v13)],
+    // Products by concern (README, "Modules and products"): a program that only builds and trains
+    // models depends on RecurrentCore and pulls in no text, dataset, report or command-line code.
+    // The umbrella `Recurrent` re-exports every library module. Later modules get their own
+    // products here: RecurrentExchange (Keras and ONNX files, registering with ModelFormats),
+    // RecurrentServing (the HTTP server) and RecurrentDistributed (MPI, built only by recurrent-mpi).
     products: [
         .library(name: "Recurrent", targets: ["Recurrent"]),
+        .library(name: "RecurrentCore", targets: ["RecurrentNN"]),
+        .library(name: "RecurrentText", targets: ["RecurrentText"]),
+        .library(name: "RecurrentPipelines", targets: ["RecurrentPipelines"]),
+        .library(name: "RecurrentDatasets", targets: ["RecurrentDatasets"]),
         .executable(name: "recurrent", targets: ["RecurrentCLI"]),
     ],
     dependencies: [
