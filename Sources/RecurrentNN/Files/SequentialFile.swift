@@ -41,6 +41,7 @@ extension Sequential {
         // Weights are current outside a training loop; inside one (a callback saving), what the
         // optimizer held back is applied first.
         compiled?.optimizer.synchronize(parameters)
+        for case let r as any RowReadingLayer in layers { r.pendingRowUpdates?.synchronize(parameters) }
         return ModelFile(architecture: architecture, weights: namedParameters.map { ($0.name, $0.parameter.value) })
     }
 
@@ -82,7 +83,15 @@ extension Sequential {
     /// A file another module's registered `ModelFormat` recognizes by its first bytes (a Keras
     /// file, say) is read by that format instead; see `ModelFormats`.
     public static func load(from url: URL) throws -> Sequential {
-        if let format = ModelFormats.format(of: url) { return try format.loadModel(from: url) }
+        if let format = ModelFormats.format(of: url) {
+            do {
+                return try format.loadModel(from: url)
+            } catch let error as RecurrentError {
+                throw error
+            } catch {
+                throw RecurrentError.fileFormat(location: url.path, message: "\(format.name): \(error.localizedDescription)")
+            }
+        }
         let file = try ModelFile.read(from: url)
         let model = try make(from: file, location: url.path)
         try model.restoreCheckpoint(file, location: url.path)

@@ -56,6 +56,9 @@ extension RecurrentLayer: FusesPreviousLayer {
         try embedding.readIDs(tokens)
         try Check.mask(mask, for: tokens, layer: name)
         let B = tokens.shape[0], T = tokens.shape[1]
+        // Inside a training loop (a callback predicting), rows the optimizer holds back are
+        // applied first: the table is made from the whole embedding.
+        if let pending = embedding.pendingRowUpdates { pending.synchronize([table]) }
         guard fillTokenProjection(embedding: embedding, table: table) else { return nil }
         beginForward(input: nil, mask: mask, initialState: nil, training: false, B: B, T: T)
         embedding.ids.withUnsafeBufferPointer { ids in

@@ -39,6 +39,7 @@ extension Sequential {
     func training<R>(with optimizer: any Optimizer, _ body: () throws -> R) rethrows -> R {
         let readers = layers.compactMap { $0 as? any RowReadingLayer }
         let outer = readers.map(\.pendingRowUpdates)
+        for o in outer { if let o, o !== optimizer { o.synchronize(parameters) } }
         for r in readers { r.pendingRowUpdates = optimizer }
         defer {
             optimizer.synchronize(parameters)
