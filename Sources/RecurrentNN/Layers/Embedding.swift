@@ -214,7 +214,18 @@ public final class Embedding: Layer, RowReadingLayer, TokenInputLayer {
                 touchedRows.append(Int(id))
             }
         }
-        let rows = touchedRows.map { Int32($0) }.sorted()
+        // Ascending rows: a scan of the table's flags when that is cheaper than sorting
+        // (k·log k comparisons against one pass over the vocabulary).
+        var rows: [Int32]
+        if inputDim <= touchedRows.count * 16 {
+            rows = []
+            rows.reserveCapacity(touchedRows.count)
+            slotOfRow.withUnsafeBufferPointer { slot in
+                for r in 0..<inputDim where slot[r] >= 0 { rows.append(Int32(r)) }
+            }
+        } else {
+            rows = touchedRows.map { Int32($0) }.sorted()
+        }
         for (k, r) in rows.enumerated() { slotOfRow[Int(r)] = Int32(k) }
         return rows
     }
