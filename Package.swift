@@ -88,18 +88,32 @@ let package = Package(
         ),
         // The `recurrent` command-line tool: a `main` that runs RecurrentCommands.
         .executableTarget(name: "RecurrentCLI", dependencies: ["RecurrentCommands"]),
+        // Tests, one target per module, sharing the fixture loaders, the Double references and
+        // the data-directory lookup in RecurrentTestSupport; the golden files are Tests/Fixtures.
+        .target(
+            name: "RecurrentTestSupport",
+            dependencies: ["Recurrent"],
+            path: "Tests/RecurrentTestSupport"
+        ),
+        .testTarget(name: "RecurrentTensorTests", dependencies: ["RecurrentTestSupport", "Recurrent"]),
+        .testTarget(name: "RecurrentNNTests", dependencies: ["RecurrentTestSupport", "Recurrent"]),
+        // The pipelines' generator test takes its data from the textgen experiments.
+        .testTarget(name: "RecurrentTextTests", dependencies: ["RecurrentTestSupport", "Recurrent", "RecurrentExperiments"]),
         .testTarget(
-            name: "RecurrentTests",
+            name: "RecurrentDatasetsTests",
             // CompressNIO and NIOCore: the dataset tests gzip small archives they write.
             dependencies: [
-                "Recurrent",
-                "RecurrentExperiments",
-                "RecurrentCommands",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RecurrentTestSupport", "Recurrent",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            exclude: ["Fixtures"]
+            ]
+        ),
+        .testTarget(
+            name: "RecurrentAppTests",
+            dependencies: [
+                "RecurrentTestSupport", "Recurrent", "RecurrentExperiments", "RecurrentCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

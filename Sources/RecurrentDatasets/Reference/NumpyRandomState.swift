@@ -12,7 +12,7 @@
 ///   32-bit outputs masked to the smallest all-ones mask ≥ `max` until one is ≤ `max` (64-bit
 ///   draws from two outputs when `max` exceeds 2³² − 1).
 ///
-/// Checked against NumPy 2.4 in `Tests/RecurrentTests/Fixtures/datasets/numpy_random_state.json`
+/// Checked against NumPy 2.4 in `Tests/Fixtures/datasets/numpy_random_state.json`
 /// (written by `fixtures/numpy_random_state.py`).
 public struct NumpyRandomState: Sendable {
     private var state = [UInt32](repeating: 0, count: 624)
